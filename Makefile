@@ -1,0 +1,59 @@
+# Build, test and package the emlearn MicroPython native modules.
+# Users run `make demo` and `make test` (see README.md).
+
+ARCH ?= x64
+MPY_ABI := 6.3
+MODULES := $(notdir $(patsubst %/Makefile,%,$(wildcard src/*/Makefile)))
+
+TOP := $(CURDIR)
+VENV ?= $(TOP)/.venv
+PY := $(VENV)/bin/python
+CACHE ?= $(TOP)/build/cache
+
+# MicroPython's py/ and tools/ come from the pinned sdist of mpy-cross-v6-3,
+# unless the user gives a checkout with MPY_DIR=...
+MPY_SDIST := mpy_cross_v6_3-1.1.1
+MPY_DIR ?= $(CACHE)/$(MPY_SDIST)/micropython
+MICROPYTHON ?= $(VENV)/bin/micropython
+
+export MPY_DIR MPY_ABI VENV TOP
+
+.PHONY: all venv mpydir modules demo test test-c clean distclean
+
+all: modules
+
+venv: $(VENV)/.done
+$(VENV)/.done: requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | grep -v '^WARNING: Location' || true
+	$(PY) -c "import emlearn_micropython, sklearn, elftools"
+	touch $@
+
+mpydir: $(MPY_DIR)/py/dynruntime.mk
+$(CACHE)/$(MPY_SDIST)/micropython/py/dynruntime.mk: | $(VENV)/.done
+	mkdir -p $(CACHE)
+	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
+		-d $(CACHE) mpy-cross-v6-3==1.1.1 2>&1 | grep -v '^WARNING: Location' || true
+	tar -xzf $(CACHE)/$(MPY_SDIST).tar.gz -C $(CACHE)
+	touch $@
+
+modules: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
+	@for m in $(MODULES); do \
+		$(MAKE) --no-print-directory -C src/$$m ARCH=$(ARCH) || exit 1; \
+	done
+
+demo: modules
+	$(PY) -m emlearn_micropython.demo --micropython $(MICROPYTHON)
+
+test-c:
+	$(MAKE) --no-print-directory -C lib/emlearn/tests
+
+test: modules test-c
+	MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests $(PYTEST_ARGS)
+
+clean:
+	rm -rf build/x* build/arm* dist
+
+distclean: clean
+	rm -rf build $(VENV)
