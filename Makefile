@@ -46,11 +46,16 @@ modules: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
 demo: modules
 	$(PY) -m emlearn_micropython.demo --micropython $(MICROPYTHON)
 
-test-c:
+test-c: $(VENV)/.done
 	$(MAKE) --no-print-directory -C lib/emlearn/tests
 
-test: modules test-c
-	MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests $(PYTEST_ARGS)
+# Archs built before the tests, and the targets the device tests run on.
+TEST_ARCHS ?= x64
+TARGETS ?= unix
+
+test: test-c
+	@for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
+	MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests --targets $(TARGETS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf build/x* build/arm* dist
