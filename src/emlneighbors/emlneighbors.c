@@ -1,0 +1,398 @@
+// emlneighbors: k-nearest-neighbours over int16 items, learnable on device.
+// new(max_items, n_features, k) or load(stream, k[, max_items]) make a model
+// with additem, predict, getresult, getitem, quantize and n_items.
+#include "py/dynruntime.h"
+#include "eml_neighbors.h"
+
+typedef struct {
+    mp_obj_base_t base;
+    EmlNeighbors model;
+    float *offset;  // length n_features, or NULL: quantize() unavailable
+    float *scale;   // length n_features, or NULL
+} knn_obj_t;
+
+mp_obj_full_type_t knn_type;
+static const mp_obj_fun_builtin_fixed_t new_obj;
+static const mp_obj_fun_builtin_var_t load_obj;
+static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    knn_type.base.type = (void *)&mp_type_type;
+    knn_type.flags = MP_TYPE_FLAG_NONE;
+    knn_type.name = MP_QSTR_KNN;
+    MP_OBJ_TYPE_SET_SLOT(&knn_type, attr, knn_attr, 0);
+    mp_store_global(MP_QSTR_new, MP_OBJ_FROM_PTR(&new_obj));
+    mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&load_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+
+#define TYPE_OVERFLOW ((const mp_obj_type_t *)MP_OBJ_TO_PTR(mp_load_global(MP_QSTR_OverflowError)))
+
+// Raise `type` with fmt % (a, b) or fmt % a: messages that name the numbers.
+static NORETURN void raise_fmt(const mp_obj_type_t *type, const char *fmt, mp_int_t a, mp_int_t b) {
+    size_t len = 0;
+    int n_fmt = 0;
+    for (; fmt[len]; len++) {
+        n_fmt += (fmt[len] == '%');
+    }
+    mp_obj_t items[2] = { mp_obj_new_int(a), mp_obj_new_int(b) };
+    mp_obj_t msg = mp_binary_op(MP_BINARY_OP_MODULO, mp_obj_new_str(fmt, len),
+                                mp_obj_new_tuple(n_fmt < 2 ? 1 : 2, items));
+    mp_raise_type_arg(type, msg);
+}
+
+// A positive size argument.
+static uint32_t get_size(mp_obj_t o, const char *fmt) {
+    mp_int_t v = mp_obj_get_int(o);
+    if (v < 1 || v > 0x3fffffff) {
+        raise_fmt(&mp_type_ValueError, fmt, v, 0);
+    }
+    return (uint32_t)v;
+}
+
+static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k) {
+    if (max_items > 0x3fffffff / n_features) {
+        raise_fmt(&mp_type_ValueError, "max_items*n_features too large: %d*%d",
+                  max_items, n_features);
+    }
+    knn_obj_t *o = mp_obj_malloc(knn_obj_t, (mp_obj_type_t *)&knn_type);
+    o->offset = NULL;
+    o->scale = NULL;
+    int16_t *values = m_new(int16_t, (size_t)max_items * n_features);
+    int32_t *labels = m_new(int32_t, max_items);
+    EmlNeighborsResult *results = m_new(EmlNeighborsResult, k);
+    EmlError err = eml_neighbors_init(&o->model, values, labels, results, max_items, n_features, k);
+    if (err != EmlOk) {
+        mp_raise_ValueError(MP_ERROR_TEXT(eml_error_str(err)));
+    }
+    return o;
+}
+
+static mp_obj_t knn_new(mp_obj_t max_items, mp_obj_t n_features, mp_obj_t k) {
+    return MP_OBJ_FROM_PTR(knn_create(
+        get_size(max_items, "max_items must be >= 1, got %d"),
+        get_size(n_features, "n_features must be >= 1, got %d"),
+        get_size(k, "k must be >= 1, got %d")));
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(new_obj, knn_new);
+
+// The data of `o`, which must be an array with typecode `tc` and n_features
+// items; `name` is the argument's name for the error message.
+static void *get_row(mp_obj_t o, const knn_obj_t *self, char tc, qstr name, mp_uint_t flags) {
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(o, &buf, flags);
+    size_t n = buf.len / ((buf.typecode == 'h') ? 2 : (buf.typecode == 'f') ? 4 : 1);
+    if (buf.typecode != tc || n != self->model.n_features) {
+        mp_obj_t items[5] = {
+            MP_OBJ_NEW_QSTR(name), mp_obj_new_int(tc), mp_obj_new_int(self->model.n_features),
+            mp_obj_new_int(buf.typecode), mp_obj_new_int((mp_int_t)n),
+        };
+        static const char fmt[] = "%s must be array('%c') of length %d, got array('%c') of length %d";
+        mp_obj_t msg = mp_binary_op(MP_BINARY_OP_MODULO, mp_obj_new_str(fmt, sizeof(fmt) - 1),
+                                    mp_obj_new_tuple(5, items));
+        mp_raise_type_arg(buf.typecode == tc ? &mp_type_ValueError : &mp_type_TypeError, msg);
+    }
+    return buf.buf;
+}
+
+// An int label in the int32 range.
+static int32_t get_label(mp_obj_t o) {
+    if (!mp_obj_is_int(o)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("label must be an int"));
+    }
+    mp_obj_t lo = mp_obj_new_int(-0x7fffffff - 1);
+    mp_obj_t hi = mp_obj_new_int(0x7fffffff);
+    if (mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS, o, lo)) ||
+        mp_obj_is_true(mp_binary_op(MP_BINARY_OP_MORE, o, hi))) {
+        mp_raise_msg(TYPE_OVERFLOW, MP_ERROR_TEXT("label must fit in int32"));
+    }
+    return (int32_t)mp_obj_get_int(o);
+}
+
+static void add_checked(knn_obj_t *self, const int16_t *values, int32_t label) {
+    if (eml_neighbors_add_item(&self->model, values, label) != EmlOk) {
+        raise_fmt(&mp_type_ValueError, "model is full: max_items is %d", self->model.max_items, 0);
+    }
+}
+
+static mp_obj_t knn_additem(mp_obj_t self_in, mp_obj_t values_in, mp_obj_t label_in) {
+    knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    const int16_t *values = get_row(values_in, self, 'h', MP_QSTR_values, MP_BUFFER_READ);
+    int32_t label = get_label(label_in);
+    add_checked(self, values, label);
+    return mp_obj_new_int(self->model.n_items - 1);
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(additem_obj, knn_additem);
+
+static mp_obj_t knn_predict(mp_obj_t self_in, mp_obj_t values_in) {
+    knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    const int16_t *values = get_row(values_in, self, 'h', MP_QSTR_values, MP_BUFFER_READ);
+    int32_t label = 0;
+    if (eml_neighbors_predict(&self->model, values, &label) != EmlOk) {
+        mp_raise_ValueError(MP_ERROR_TEXT("model has no items: additem() first"));
+    }
+    return mp_obj_new_int(label);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(predict_obj, knn_predict);
+
+// An index in [0, n), else IndexError naming `fmt`.
+static uint32_t get_index(mp_obj_t o, uint32_t n, const char *fmt) {
+    mp_int_t i = mp_obj_get_int(o);
+    if (i < 0 || (mp_uint_t)i >= n) {
+        raise_fmt(&mp_type_IndexError, fmt, i, n);
+    }
+    return (uint32_t)i;
+}
+
+static mp_obj_t new_uint64(uint64_t v) {
+    if (v <= 0x3fffffff) {
+        return mp_obj_new_int((mp_int_t)v);
+    }
+    mp_obj_t hi = mp_binary_op(MP_BINARY_OP_LSHIFT, mp_obj_new_int((mp_int_t)(v >> 32)),
+                               mp_obj_new_int(32));
+    mp_obj_t lo = mp_obj_new_int_from_uint((mp_uint_t)(v & 0xffffffffu));
+    return mp_binary_op(MP_BINARY_OP_ADD, hi, lo);
+}
+
+static mp_obj_t knn_getresult(mp_obj_t self_in, mp_obj_t i_in) {
+    knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    uint32_t i = get_index(i_in, self->model.n_results,
+                           "result %d out of range: last predict() gave %d results");
+    const EmlNeighborsResult *r = &self->model.results[i];
+    mp_obj_t items[3] = {
+        mp_obj_new_int(r->index), new_uint64(r->distance), mp_obj_new_int(r->label)
+    };
+    return mp_obj_new_tuple(3, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(getresult_obj, knn_getresult);
+
+static mp_obj_t knn_getitem(mp_obj_t self_in, mp_obj_t i_in, mp_obj_t out_in) {
+    knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    uint32_t i = get_index(i_in, self->model.n_items, "item %d out of range: n_items is %d");
+    int16_t *out = get_row(out_in, self, 'h', MP_QSTR_out,
+                           MP_BUFFER_WRITE);
+    const int16_t *src = self->model.values + (size_t)i * self->model.n_features;
+    for (uint32_t j = 0; j < self->model.n_features; j++) {
+        out[j] = src[j];
+    }
+    return mp_obj_new_int(self->model.labels[i]);
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(getitem_obj, knn_getitem);
+
+// out[j] = x[j] scaled as the training set was: trunc((x - offset) * scale
+// +- 0.5) in float32, clamped to int16. NaN raises.
+static mp_obj_t knn_quantize(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
+    knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (self->scale == NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("no scaling: load a file that has offset and scale rows"));
+    }
+    const float *x = get_row(x_in, self, 'f', MP_QSTR_x,
+                             MP_BUFFER_READ);
+    int16_t *out = get_row(out_in, self, 'h', MP_QSTR_out,
+                           MP_BUFFER_WRITE);
+    for (uint32_t j = 0; j < self->model.n_features; j++) {
+        float v = (x[j] - self->offset[j]) * self->scale[j];
+        if (v != v) {
+            raise_fmt(&mp_type_ValueError, "x[%d] is nan", j, 0);
+        }
+        v = (v >= 0.0f) ? v + 0.5f : v - 0.5f;
+        out[j] = (v >= 32767.0f) ? 32767 : (v <= -32768.0f) ? -32768 : (int16_t)(int32_t)v;
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(quantize_obj, knn_quantize);
+
+static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    if (dest[0] != MP_OBJ_NULL) {
+        return;  // no stores or deletes: AttributeError
+    }
+    knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    const mp_obj_t methods[6][2] = {
+        { MP_OBJ_NEW_QSTR(MP_QSTR_additem), MP_OBJ_FROM_PTR(&additem_obj) },
+        { MP_OBJ_NEW_QSTR(MP_QSTR_predict), MP_OBJ_FROM_PTR(&predict_obj) },
+        { MP_OBJ_NEW_QSTR(MP_QSTR_getresult), MP_OBJ_FROM_PTR(&getresult_obj) },
+        { MP_OBJ_NEW_QSTR(MP_QSTR_getitem), MP_OBJ_FROM_PTR(&getitem_obj) },
+        { MP_OBJ_NEW_QSTR(MP_QSTR_quantize), MP_OBJ_FROM_PTR(&quantize_obj) },
+        { MP_OBJ_NULL, MP_OBJ_NULL },
+    };
+    for (int m = 0; methods[m][0] != MP_OBJ_NULL; m++) {
+        if (methods[m][0] == MP_OBJ_NEW_QSTR(attr)) {
+            dest[0] = methods[m][1];
+            dest[1] = self_in;
+            return;
+        }
+    }
+    const EmlNeighbors *md = &self->model;
+    if (attr == MP_QSTR_n_items) {
+        dest[0] = mp_obj_new_int(md->n_items);
+    } else if (attr == MP_QSTR_n_features) {
+        dest[0] = mp_obj_new_int(md->n_features);
+    } else if (attr == MP_QSTR_max_items) {
+        dest[0] = mp_obj_new_int(md->max_items);
+    } else if (attr == MP_QSTR_k) {
+        dest[0] = mp_obj_new_int(md->k);
+    }
+}
+
+
+// load(stream, k[, max_items]) streams a training set written by
+// emlearn_micropython.neighbors.export, one line at a time. Every field is an
+// integer (exact on every board, whatever its float precision):
+//   emlneighbors,1,<n_items>,<n_features>
+//   # comment lines are skipped
+//   offset_bits,<n_features float32 bit patterns as int32>   (optional)
+//   scale_bits,<n_features float32 bit patterns as int32>    (optional)
+//   <label>,<value 1>,...,<value n_features>                 (n_items lines)
+typedef struct {
+    mp_obj_t readline;
+    mp_obj_t text;  // keeps the current line alive while p points into it
+    const char *p;
+    const char *end;
+    mp_int_t line;
+    mp_int_t field;
+} reader_t;
+
+// Read the next line; false at the end of the stream.
+static bool next_line(reader_t *r) {
+    r->text = mp_call_function_n_kw(r->readline, 0, 0, NULL);
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(r->text, &buf, MP_BUFFER_READ);
+    r->line += 1;
+    r->field = 0;
+    r->p = buf.buf;
+    r->end = r->p + buf.len;
+    while (r->end > r->p && (r->end[-1] == '\n' || r->end[-1] == '\r' || r->end[-1] == ' ')) {
+        r->end--;
+    }
+    return buf.len > 0;
+}
+
+static void skip_spaces(reader_t *r) {
+    while (r->p < r->end && r->p[0] == ' ') {
+        r->p++;
+    }
+}
+
+// The next comma-separated integer of the line, which must be in [lo, hi].
+static mp_int_t next_int(reader_t *r, mp_int_t lo, mp_int_t hi) {
+    skip_spaces(r);
+    if (r->field > 0 && (r->p == r->end || *r->p++ != ',')) {
+        raise_fmt(&mp_type_ValueError, "line %d: expected a comma before field %d", r->line, r->field);
+    }
+    skip_spaces(r);
+    int neg = (r->p < r->end && r->p[0] == '-');
+    r->p += (r->p < r->end && (r->p[0] == '-' || r->p[0] == '+'));
+    const char *start = r->p;
+    uint32_t v = 0;
+    while (r->p < r->end && r->p[0] >= '0' && r->p[0] <= '9') {
+        v = (v > 400000000u) ? 400000000u : v * 10 + (uint32_t)(r->p[0] - '0');
+        r->p++;
+    }
+    if (r->p == start || (r->p < r->end && r->p[0] != ',' && r->p[0] != ' ')) {
+        raise_fmt(&mp_type_ValueError, "line %d: field %d is not an integer", r->line, r->field);
+    }
+    mp_int_t value = neg ? -(mp_int_t)v : (mp_int_t)v;
+    if (value < lo || value > hi) {
+        raise_fmt(&mp_type_ValueError, "line %d: field %d out of range", r->line, r->field);
+    }
+    r->field += 1;
+    return value;
+}
+
+static void end_of_line(reader_t *r) {
+    skip_spaces(r);
+    if (r->p != r->end) {
+        raise_fmt(&mp_type_ValueError, "line %d: more than %d fields", r->line, r->field);
+    }
+}
+
+// A row of n float32 bit patterns after its name; the name is already read.
+static float *read_floats(reader_t *r, uint32_t n) {
+    float *out = m_new(float, n);
+    for (uint32_t j = 0; j < n; j++) {
+        union { int32_t i; float f; } bits;
+        bits.i = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);
+        out[j] = bits.f;
+    }
+    end_of_line(r);
+    return out;
+}
+
+// Skip `name` at the start of the line; false if the line does not start so.
+static bool skip_name(reader_t *r, const char *name) {
+    size_t m = 0;
+    while (name[m] && r->p + m < r->end && r->p[m] == name[m]) {
+        m++;
+    }
+    if (name[m]) {
+        return false;
+    }
+    r->p += m;
+    r->field = 1;
+    return true;
+}
+
+// Header line: returns the model, sized by the header unless max_items is
+// given; *n_items gets the number of item lines to expect.
+static knn_obj_t *read_header(reader_t *r, size_t n_args, const mp_obj_t *args, mp_int_t *n_items_out) {
+    next_line(r);
+    if (!skip_name(r, "emlneighbors")) {
+        raise_fmt(&mp_type_ValueError, "line %d: expected emlneighbors header", r->line, 0);
+    }
+    next_int(r, 1, 1);
+    mp_int_t n_items = next_int(r, 0, 0x3fffffff);
+    mp_int_t n_features = next_int(r, 1, 0x3fffffff);
+    end_of_line(r);
+    uint32_t max_items = n_items > 0 ? (uint32_t)n_items : 1;
+    if (n_args > 2) {
+        max_items = get_size(args[2], "max_items must be >= 1, got %d");
+        if (max_items < (uint32_t)n_items) {
+            raise_fmt(&mp_type_ValueError, "max_items %d is less than the file's %d items",
+                      max_items, n_items);
+        }
+    }
+    uint32_t k = get_size(args[1], "k must be >= 1, got %d");
+    *n_items_out = n_items;
+    return knn_create(max_items, (uint32_t)n_features, k);
+}
+
+// One item line: label then n_features values, parsed into the next slot.
+static void read_item(reader_t *r, knn_obj_t *self, mp_int_t n_expected) {
+    EmlNeighbors *md = &self->model;
+    if ((mp_int_t)md->n_items >= n_expected) {
+        raise_fmt(&mp_type_ValueError, "line %d: more items than the header's %d", r->line, n_expected);
+    }
+    int32_t label = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);
+    int16_t *row = md->values + (size_t)md->n_items * md->n_features;
+    for (uint32_t j = 0; j < md->n_features; j++) {
+        row[j] = (int16_t)next_int(r, -32768, 32767);
+    }
+    end_of_line(r);
+    add_checked(self, row, label);
+}
+
+static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args) {
+    reader_t r = { mp_load_attr(args[0], MP_QSTR_readline), mp_const_none, NULL, NULL, 0, 0 };
+    mp_int_t n_expected = 0;
+    knn_obj_t *self = read_header(&r, n_args, args, &n_expected);
+    while (next_line(&r)) {
+        if (r.p == r.end || r.p[0] == '#') {
+            continue;
+        } else if (skip_name(&r, "offset_bits")) {
+            self->offset = read_floats(&r, self->model.n_features);
+        } else if (skip_name(&r, "scale_bits")) {
+            self->scale = read_floats(&r, self->model.n_features);
+        } else {
+            read_item(&r, self, n_expected);
+        }
+    }
+    if ((mp_int_t)self->model.n_items != n_expected) {
+        raise_fmt(&mp_type_ValueError, "line %d: file ends after %d items", r.line, self->model.n_items);
+    }
+    if ((self->offset == NULL) != (self->scale == NULL)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("file has only one of offset_bits and scale_bits"));
+    }
+    return MP_OBJ_FROM_PTR(self);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(load_obj, 2, 3, knn_load);
