@@ -59,24 +59,54 @@ static inline EmlError eml_iir_init(EmlIIR *filter, int n_stages,
     return EmlOk;
 }
 
+// One stage over a block, its state in registers.
+static inline void eml_iir_run_one(const float *c, float *state, float *samples, int length) {
+    const float b0 = c[0], b1 = c[1], b2 = c[2], a1 = c[4], a2 = c[5];
+    float s0 = state[0], s1 = state[1];
+    for (int i = 0; i < length; i++) {
+        const float x = samples[i];
+        const float y = b0 * x + s0;
+        s0 = b1 * x - a1 * y + s1;
+        s1 = b2 * x - a2 * y;
+        samples[i] = y;
+    }
+    state[0] = s0;
+    state[1] = s1;
+}
+
+// Two consecutive stages in one pass: the same arithmetic as two calls of
+// eml_iir_run_one, but the second stage's recurrence overlaps the first's
+// (their dependency chains are independent between samples).
+static inline void eml_iir_run_two(const float *c, float *state, float *samples, int length) {
+    const float b0 = c[0], b1 = c[1], b2 = c[2], a1 = c[4], a2 = c[5];
+    const float d0 = c[6], d1 = c[7], d2 = c[8], e1 = c[10], e2 = c[11];
+    float s0 = state[0], s1 = state[1], t0 = state[2], t1 = state[3];
+    for (int i = 0; i < length; i++) {
+        const float x = samples[i];
+        const float y = b0 * x + s0;
+        s0 = b1 * x - a1 * y + s1;
+        s1 = b2 * x - a2 * y;
+        const float z = d0 * y + t0;
+        t0 = d1 * y - e1 * z + t1;
+        t1 = d2 * y - e2 * z;
+        samples[i] = z;
+    }
+    state[0] = s0;
+    state[1] = s1;
+    state[2] = t0;
+    state[3] = t1;
+}
+
 // Filter samples[0..length-1] in place. The state carries over between
 // calls, so any split of a signal into blocks gives the same output.
-// Each stage runs over the whole block with its state in registers.
-// No checks.
+// Stages run in pairs over the whole block, state in registers. No checks.
 static inline void eml_iir_run(EmlIIR *filter, float *samples, int length) {
-    for (int st = 0; st < filter->n_stages; st++) {
-        const float *c = filter->coefficients + 6 * st;
-        const float b0 = c[0], b1 = c[1], b2 = c[2], a1 = c[4], a2 = c[5];
-        float s0 = filter->states[2 * st], s1 = filter->states[2 * st + 1];
-        for (int i = 0; i < length; i++) {
-            const float x = samples[i];
-            const float y = b0 * x + s0;
-            s0 = b1 * x - a1 * y + s1;
-            s1 = b2 * x - a2 * y;
-            samples[i] = y;
-        }
-        filter->states[2 * st] = s0;
-        filter->states[2 * st + 1] = s1;
+    int st = 0;
+    for (; st + 1 < filter->n_stages; st += 2) {
+        eml_iir_run_two(filter->coefficients + 6 * st, filter->states + 2 * st, samples, length);
+    }
+    if (st < filter->n_stages) {
+        eml_iir_run_one(filter->coefficients + 6 * st, filter->states + 2 * st, samples, length);
     }
 }
 

@@ -1,0 +1,180 @@
+// emliir: IIR filters as cascades of second-order sections, with
+// scipy.signal's sos layout. Features: module functions new() and load()
+// that return a filter object (methods run, reset), float32 arrays through
+// the buffer protocol, a text loader for exact float32 coefficients, no
+// allocation after construction. The maths is in lib/emlearn/eml_iir.h.
+#include "py/dynruntime.h"
+#include "eml_iir.h"
+
+typedef struct {
+    mp_obj_base_t base;
+    // iir.coefficients (6 per stage) and iir.states (2 per stage) are
+    // m_new'd copies owned by this object.
+    EmlIIR iir;
+} iir_obj_t;
+
+mp_obj_full_type_t iir_type;
+mp_map_elem_t iir_locals_table[2];
+static MP_DEFINE_CONST_DICT(iir_locals_dict, iir_locals_table);
+
+static const mp_obj_fun_builtin_fixed_t iir_new_obj;
+static const mp_obj_fun_builtin_fixed_t iir_load_obj;
+static const mp_obj_fun_builtin_fixed_t iir_run_obj;
+static const mp_obj_fun_builtin_fixed_t iir_reset_obj;
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    iir_type.base.type = (void *)&mp_type_type;
+    iir_type.flags = MP_TYPE_FLAG_NONE;
+    iir_type.name = MP_QSTR_IIR;
+    iir_locals_table[0] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_run), MP_OBJ_FROM_PTR(&iir_run_obj)};
+    iir_locals_table[1] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_reset), MP_OBJ_FROM_PTR(&iir_reset_obj)};
+    MP_OBJ_TYPE_SET_SLOT(&iir_type, locals_dict, (void *)&iir_locals_dict, 0);
+    mp_store_global(MP_QSTR_new, MP_OBJ_FROM_PTR(&iir_new_obj));
+    mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&iir_load_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+
+// Raise `type` with the message fmt % (args...): fmt must be a literal.
+#define RAISE_FMT(type, fmt, n, args) raise_fmt(&(type), (fmt), sizeof(fmt) - 1, (n), (args))
+static NORETURN void raise_fmt(const mp_obj_type_t *type, const char *fmt, size_t len,
+                               size_t n, mp_obj_t *args) {
+    mp_obj_t msg = mp_obj_new_str(fmt, len);
+    msg = mp_binary_op(MP_BINARY_OP_MODULO, msg, mp_obj_new_tuple(n, args));
+    mp_raise_type_arg(type, msg);
+}
+
+// Check the coefficient rows, then build a filter object that owns
+// `coefficients` (m_new'd, 6 per stage).
+static mp_obj_t iir_make(float *coefficients, size_t count) {
+    if (count == 0 || count % 6 != 0) {
+        mp_obj_t args[1] = {mp_obj_new_int(count)};
+        RAISE_FMT(mp_type_ValueError,
+                  "coefficients must be a positive multiple of 6 values "
+                  "(b0 b1 b2 a0 a1 a2 per stage), got %d", 1, args);
+    }
+    const int n_stages = (int)(count / 6);
+    const int bad = eml_iir_bad_stage(coefficients, n_stages);
+    if (bad >= 0) {
+        mp_obj_t args[2] = {mp_obj_new_int(bad), mp_obj_new_float(coefficients[6 * bad + 3])};
+        if (coefficients[6 * bad + 3] != 1.0f) {
+            RAISE_FMT(mp_type_ValueError, "coefficients row %d: a0 must be 1, got %r", 2, args);
+        }
+        RAISE_FMT(mp_type_ValueError, "coefficients row %d: values must be finite", 1, args);
+    }
+    iir_obj_t *o = mp_obj_malloc(iir_obj_t, (const mp_obj_type_t *)&iir_type);
+    float *states = m_new(float, 2 * n_stages);
+    if (eml_iir_init(&o->iir, n_stages, coefficients, states) != EmlOk) {
+        mp_raise_ValueError(MP_ERROR_TEXT("iir init failed"));
+    }
+    return MP_OBJ_FROM_PTR(o);
+}
+
+// emliir.new(coefficients): coefficients is array('f'), 6 values per
+// stage in scipy's sos row order; copied into the filter.
+static mp_obj_t iir_new(mp_obj_t coefficients_in) {
+    mp_buffer_info_t buf;
+    if (!mp_get_buffer(coefficients_in, &buf, MP_BUFFER_READ) || buf.typecode != 'f') {
+        mp_raise_TypeError(MP_ERROR_TEXT("coefficients must be array('f')"));
+    }
+    const size_t count = buf.len / sizeof(float);
+    float *coefficients = m_new(float, count > 0 ? count : 1);
+    for (size_t i = 0; i < count; i++) {
+        coefficients[i] = ((const float *)buf.buf)[i];
+    }
+    return iir_make(coefficients, count);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(iir_new_obj, iir_new);
+
+// The value of a hex digit, or -1.
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c |= 0x20;
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+// True for the characters that separate words.
+static bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// Parse `text`: words of 8 hex digits, each the IEEE-754 bits of one float32
+// coefficient, separated by whitespace; '#' starts a comment to the end of
+// the line. Stores the values when `out` is not NULL; returns their count.
+static size_t parse_words(const char *text, size_t len, float *out) {
+    size_t count = 0, line = 1;
+    for (size_t i = 0; i < len;) {
+        if (text[i] == '#') {
+            while (i < len && text[i] != '\n') {
+                i++;
+            }
+            continue;
+        }
+        if (is_space(text[i])) {
+            line += text[i++] == '\n';
+            continue;
+        }
+        size_t end = i;
+        union { uint32_t u; float f; } bits = {0};
+        bool hex = true;
+        while (end < len && !is_space(text[end])) {
+            const int d = hex_digit(text[end++]);
+            hex = hex && d >= 0;
+            bits.u = (bits.u << 4) | (uint32_t)(d & 15);
+        }
+        if (!hex || end - i != 8) {
+            mp_obj_t args[3] = {mp_obj_new_int(line), mp_obj_new_int(count + 1),
+                                mp_obj_new_bytes((const byte *)text + i, end - i < 16 ? end - i : 16)};
+            RAISE_FMT(mp_type_ValueError,
+                      "coefficient file line %d: word %d must be 8 hex digits, got %r", 3, args);
+        }
+        if (out) {
+            out[count] = bits.f;
+        }
+        count++;
+        i = end;
+    }
+    return count;
+}
+
+// emliir.load(source): a filter from coefficient text (str or bytes), or
+// from a file-like object whose read() returns it. The text is what
+// emlearn_micropython.iir.save() writes: exact float32 bit patterns.
+static mp_obj_t iir_load(mp_obj_t source) {
+    mp_buffer_info_t buf;
+    if (!mp_get_buffer(source, &buf, MP_BUFFER_READ)) {
+        mp_obj_t read = mp_load_attr(source, MP_QSTR_read);
+        source = mp_call_function_n_kw(read, 0, 0, NULL);
+        if (!mp_get_buffer(source, &buf, MP_BUFFER_READ)) {
+            mp_raise_TypeError(MP_ERROR_TEXT("source must be str, bytes or a file"));
+        }
+    }
+    const size_t count = parse_words(buf.buf, buf.len, NULL);
+    float *coefficients = m_new(float, count > 0 ? count : 1);
+    parse_words(buf.buf, buf.len, coefficients);
+    return iir_make(coefficients, count);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(iir_load_obj, iir_load);
+
+// filter.run(samples): filter an array('f') in place; the state carries over
+// to the next call. An empty array is allowed and changes nothing.
+static mp_obj_t iir_run(mp_obj_t self_in, mp_obj_t samples_in) {
+    iir_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_buffer_info_t buf;
+    if (!mp_get_buffer(samples_in, &buf, MP_BUFFER_RW) || buf.typecode != 'f') {
+        mp_raise_TypeError(MP_ERROR_TEXT("samples must be array('f')"));
+    }
+    eml_iir_run(&self->iir, (float *)buf.buf, (int)(buf.len / sizeof(float)));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(iir_run_obj, iir_run);
+
+// filter.reset(): zero the state, as before the first sample.
+static mp_obj_t iir_reset(mp_obj_t self_in) {
+    iir_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    eml_iir_reset(&self->iir);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(iir_reset_obj, iir_reset);
