@@ -1,0 +1,74 @@
+# FFT: emlfft against the plain-Python radix-2 FFT (pyfft.py), same arrays,
+# same VM. Files: benchcfg.py, signal.bin (float32: SIZE_MAX real values,
+# then SIZE_MAX imaginary values, small so repeated in-place runs stay finite).
+import array
+import gc
+import math
+
+import benchcfg as cfg
+from benchlib import copy_into, measure, ram_of, read_floats, record, skip
+import pyfft
+
+signal = read_floats('signal.bin')
+half = len(signal) // 2
+
+try:
+    import emlfft
+except ImportError as e:
+    emlfft = None
+    skip('fft', '*', 'emlfft', 'module not found: %s' % e)
+
+
+def timing(impl, n, fft, batch, repeat):
+    re0 = signal[:n]
+    im0 = signal[half:half + n]
+    re = array.array('f', re0)
+    im = array.array('f', im0)
+    run_one = fft.run
+
+    def run():
+        for _ in range(batch):
+            run_one(re, im)
+
+    def reset():
+        copy_into(re, re0)
+        copy_into(im, im0)
+    us = measure(run, batch, repeat, cfg.MIN_US, reset, max_loops=1)
+    record('time', bench='fft', case='n=%d' % n, impl=impl, us=us)
+    reset()
+    run_one(re, im)
+    return re, im
+
+
+def error(a_re, a_im, b_re, b_im):
+    # max |a - b| / rms(b)
+    worst = 0.0
+    power = 0.0
+    for i in range(len(a_re)):
+        d = abs(a_re[i] - b_re[i]) + abs(a_im[i] - b_im[i])
+        if d > worst:
+            worst = d
+        power += b_re[i] * b_re[i] + b_im[i] * b_im[i]
+    rms = math.sqrt(power / len(a_re))
+    return worst / rms if rms else worst
+
+
+for n in cfg.SIZES:
+    case = 'n=%d' % n
+    # Each run multiplies the RMS by sqrt(n): keep a batch within float range.
+    batch = max(1, int(cfg.FFT_DECADES / math.log10(n) * 2))
+    py, ram = ram_of(lambda: pyfft.FFT(n))
+    record('ram', bench='fft', case=case, impl='python', bytes=ram)
+    py_out = timing('python', n, py, 1, cfg.PY_REPEAT)
+    py = None
+    gc.collect()
+    if emlfft is None:
+        continue
+    ours, ram = ram_of(lambda: emlfft.FFT(n))
+    record('ram', bench='fft', case=case, impl='emlfft', bytes=ram)
+    out = timing('emlfft', n, ours, batch, cfg.REPEAT)
+    record('error', bench='fft', case=case, impl='emlfft', vs='python',
+           max_rel=error(out[0], out[1], py_out[0], py_out[1]))
+    ours = out = py_out = None
+    gc.collect()
+record('done', bench='fft', case='*')
