@@ -58,9 +58,9 @@ static float *float_array(mp_obj_t obj, const char *name, size_t name_len, size_
     return (float *)buf.buf;
 }
 
-// True when the `length`-float arrays at a and b share memory.
-static bool overlap(const float *a, const float *b, size_t length) {
-    return a < b + length && b < a + length;
+// True when the arrays a (a_len floats) and b (b_len floats) share memory.
+static bool overlap(const float *a, size_t a_len, const float *b, size_t b_len) {
+    return a < b + b_len && b < a + a_len;
 }
 
 // FFT(n): n a power of two from 2 to EML_FFT_MAX_LENGTH.
@@ -86,7 +86,7 @@ static mp_obj_t fft_run(mp_obj_t self_in, mp_obj_t real_in, mp_obj_t imag_in) {
     const size_t n = self->fft.length;
     float *re = FLOAT_ARRAY(real_in, "real", n);
     float *im = FLOAT_ARRAY(imag_in, "imag", n);
-    if (overlap(re, im, n)) {
+    if (overlap(re, n, im, n)) {
         mp_raise_ValueError(MP_ERROR_TEXT("real and imag must be different arrays"));
     }
     eml_fft_forward(&self->fft, re, im);
@@ -102,7 +102,7 @@ static mp_obj_t fft_rfft(size_t n_args, const mp_obj_t *args) {
     const float *x = FLOAT_ARRAY(args[1], "x", n);
     float *re = FLOAT_ARRAY(args[2], "real", bins);
     float *im = FLOAT_ARRAY(args[3], "imag", bins);
-    if (overlap(re, im, bins) || overlap(x, re, n) || overlap(x, im, n)) {
+    if (overlap(re, bins, im, bins) || overlap(x, n, re, bins) || overlap(x, n, im, bins)) {
         mp_raise_ValueError(MP_ERROR_TEXT("x, real and imag must be different arrays"));
     }
     eml_fft_rfft(&self->fft, x, re, im);

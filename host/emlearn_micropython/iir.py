@@ -1,0 +1,63 @@
+"""Turn scipy.signal filter designs into emliir coefficients and files.
+
+    from scipy import signal
+    from emlearn_micropython import iir
+    sos = signal.butter(4, 0.1, output='sos')
+    iir.save(sos, 'lowpass.txt')           # one line, exact float32 values
+
+On the device:
+
+    import emliir
+    with open('lowpass.txt') as f:
+        lowpass = emliir.load(f)
+
+The file holds one line: 6 words per second-order section, in scipy's sos
+row order [b0, b1, b2, a0, a1, a2]; each word is the 8 hex digits of the
+IEEE-754 float32 bits of one coefficient. Decimal text does not parse exactly
+on float32 boards; the bit patterns do, so the device filters with exactly
+the float32 coefficients that `coefficients()` gives on the host.
+"""
+import array
+
+import numpy as np
+
+
+def _sos(sos):
+    sos = np.asarray(sos, dtype=np.float64)
+    if sos.ndim == 1 and sos.size % 6 == 0:
+        sos = sos.reshape(-1, 6)
+    if sos.ndim != 2 or sos.shape[1] != 6 or sos.shape[0] == 0:
+        raise ValueError(f'sos must have shape (n_sections, 6), got {sos.shape}; '
+                         "design the filter with output='sos'")
+    for row, a0 in enumerate(sos[:, 3]):
+        if a0 != 1.0:
+            raise ValueError(f'sos row {row}: a0 must be 1, got {a0!r}')
+    f32 = sos.astype(np.float32)
+    if not np.all(np.isfinite(f32)):
+        raise ValueError('sos must be finite in float32')
+    return f32
+
+
+def coefficients(sos):
+    """The coefficients as array('f'), ready for emliir.new()."""
+    return array.array('f', _sos(sos).ravel().tolist())
+
+
+def to_line(sos):
+    """The one-line text emliir.load() reads (ends with a newline)."""
+    bits = _sos(sos).ravel().view(np.uint32)
+    return ' '.join(f'{int(b):08x}' for b in bits) + '\n'
+
+
+def save(sos, path):
+    """Write the one-line coefficient file for emliir.load()."""
+    with open(path, 'w') as f:
+        f.write(to_line(sos))
+    return path
+
+
+def from_line(text):
+    """The float32 coefficients (n_sections, 6) in a line from to_line()."""
+    words = text.split()
+    bits = np.array([int(w, 16) for w in words], dtype=np.uint32)
+    return bits.view(np.float32).reshape(-1, 6)
