@@ -32,7 +32,8 @@ def _sos(sos):
     for row, a0 in enumerate(sos[:, 3]):
         if a0 != 1.0:
             raise ValueError(f'sos row {row}: a0 must be 1, got {a0!r}')
-    f32 = sos.astype(np.float32)
+    with np.errstate(over='ignore'):
+        f32 = sos.astype(np.float32)
     if not np.all(np.isfinite(f32)):
         raise ValueError('sos must be finite in float32')
     return f32
