@@ -18,7 +18,7 @@ MICROPYTHON ?= $(VENV)/bin/micropython
 
 export MPY_DIR MPY_ABI VENV TOP
 
-.PHONY: all venv mpydir modules demo test test-c clean distclean
+.PHONY: all venv mpydir modules demo test test-c bench clean distclean
 
 all: modules
 
@@ -56,6 +56,15 @@ TARGETS ?= unix
 test: test-c
 	@for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
 	MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests --targets $(TARGETS) $(PYTEST_ARGS)
+
+# Benchmarks (not tests: timings are reported, never asserted). Writes
+# bench/results/<target>.json, .md and .png; see the README section bench.
+BENCH_ARCHS ?= x64
+BENCH_TARGETS ?= unix
+
+bench:
+	@for a in $(BENCH_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
+	$(PY) -m emlearn_micropython.cli bench $(addprefix --target ,$(BENCH_TARGETS)) $(BENCH_ARGS)
 
 clean:
 	rm -rf build/x* build/arm* dist
