@@ -1,0 +1,429 @@
+// Decision trees and forests (classification and regression), header-only.
+//
+// Thresholds and inputs are compared as integers: a float32 bit pattern is
+// mapped once to an int32 "key" whose order is the float order (+0 and -0
+// map to the same key). So `x <= threshold` is exact, needs no FPU, and the
+// tree walk touches only integers.
+//
+// A model is filled one item at a time (as a file streams in) with
+// eml_trees_add_leaf/_root/_node, then checked once by eml_trees_finish.
+// Prediction functions check nothing.
+//
+// No memset/memcpy calls (native modules cannot link libc); 4-byte memcpy
+// is inlined by the compiler and is how float bits are read.
+#ifndef EML_TREES_H
+#define EML_TREES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "eml_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Children are stored in 24 signed bits, features in 16 bits.
+#define EML_TREES_MAX_INDEX 0x7fffff
+#define EML_TREES_MAX_FEATURES 0x10000
+// A classifier leaf word with this bit set holds the offset of its
+// per-class weights in the leaves array; otherwise it holds a class index.
+#define EML_TREES_VECTOR_FLAG 0x80000000u
+#define EML_TREES_FLOAT_MAGNITUDE 0x7fffffffu
+#define EML_TREES_FLOAT_INF 0x7f800000u
+
+// One decision node, 12 bytes. Go to `left` when key(x[feature]) <= key.
+// left, right: bits 31..8 hold the child as a signed 24-bit number: an
+// absolute node index when >= 0, leaf k when -k-1. Bits 7..0 of left hold
+// bits 7..0 of the feature index, bits 7..0 of right hold bits 15..8.
+typedef struct {
+    int32_t key;
+    int32_t left;
+    int32_t right;
+} EmlTreesNode;
+
+typedef struct {
+    EmlTreesNode *nodes;    // nodes_capacity nodes, n_nodes used
+    int32_t nodes_capacity;
+    int32_t *roots;         // roots_capacity, n_trees used: node index, or -k-1 for leaf k
+    int32_t roots_capacity;
+    // leaves_capacity words. Words 0..n_leaves-1: one per leaf, either the
+    // float32 bits of a regression value, a class index, or
+    // EML_TREES_VECTOR_FLAG | offset of n_classes weights (uint32) that are
+    // stored from the top of the array downwards (n_vector_words in all).
+    uint32_t *leaves;
+    int32_t leaves_capacity;
+    // Counts as read. They keep counting past the capacity, so that
+    // eml_trees_finish can tell how much a model needs.
+    int32_t n_nodes;
+    int32_t n_trees;
+    int32_t n_leaves;
+    int32_t n_vector_words;
+    int32_t n_features;     // -1 until set
+    int32_t n_classes;      // 0: regression; -1 until set
+    uint32_t full_weight;   // weight of a single-class leaf (see leaf bits)
+    int32_t *keys;          // scratch: n_features input keys, set by caller
+    uint32_t *sums;         // scratch: n_classes vote sums, set by caller
+    float scale;            // set by caller: 1/(n_trees*full_weight), or 1/n_trees for regression
+} EmlTrees;
+
+// The order-preserving integer of a float32 bit pattern: sign-magnitude to
+// two's complement. NaNs land beyond +-infinity.
+static inline int32_t eml_trees_key(uint32_t bits) {
+    const uint32_t sign = 0u - (bits >> 31);
+    return (int32_t)(((bits & EML_TREES_FLOAT_MAGNITUDE) ^ sign) - sign);
+}
+
+static inline int eml_trees_is_nan(uint32_t bits) {
+    return (bits & EML_TREES_FLOAT_MAGNITUDE) > EML_TREES_FLOAT_INF;
+}
+
+// Capacities must not exceed EML_TREES_MAX_INDEX. Never allocates.
+static inline EmlError eml_trees_init(EmlTrees *t, EmlTreesNode *nodes, int32_t nodes_capacity,
+                                      int32_t *roots, int32_t roots_capacity,
+                                      uint32_t *leaves, int32_t leaves_capacity) {
+    EML_PRECONDITION(t && nodes && roots && leaves, EmlBadArgument);
+    EML_PRECONDITION(nodes_capacity >= 1 && nodes_capacity <= EML_TREES_MAX_INDEX, EmlOutOfRange);
+    EML_PRECONDITION(roots_capacity >= 1 && roots_capacity <= EML_TREES_MAX_INDEX, EmlOutOfRange);
+    EML_PRECONDITION(leaves_capacity >= 1 && leaves_capacity <= EML_TREES_MAX_INDEX, EmlOutOfRange);
+    const EmlTrees empty = {0};
+    *t = empty;
+    t->nodes = nodes;
+    t->nodes_capacity = nodes_capacity;
+    t->roots = roots;
+    t->roots_capacity = roots_capacity;
+    t->leaves = leaves;
+    t->leaves_capacity = leaves_capacity;
+    t->n_features = -1;
+    t->n_classes = -1;
+    t->full_weight = 1;
+    return EmlOk;
+}
+
+static inline EmlError eml_trees_set_features(EmlTrees *t, int32_t n_features) {
+    EML_PRECONDITION(t->n_nodes == 0, EmlUnsupported);
+    EML_PRECONDITION(n_features >= 1 && n_features <= EML_TREES_MAX_FEATURES, EmlOutOfRange);
+    t->n_features = n_features;
+    return EmlOk;
+}
+
+static inline EmlError eml_trees_set_classes(EmlTrees *t, int32_t n_classes) {
+    EML_PRECONDITION(t->n_leaves == 0, EmlUnsupported);
+    EML_PRECONDITION(n_classes >= 0 && n_classes <= EML_TREES_MAX_FEATURES, EmlOutOfRange);
+    t->n_classes = n_classes;
+    return EmlOk;
+}
+
+// Leaf bits as in emlearn's files: 0 or 32 (a single-class leaf weighs 1:
+// hard vote), 1..8 (weights 0..255), and ours: 9..24 (weights 0..2^bits).
+static inline EmlError eml_trees_set_leaf_bits(EmlTrees *t, int32_t bits) {
+    EML_PRECONDITION(t->n_leaves == 0, EmlUnsupported);
+    if (bits == 0 || bits == 32) {
+        t->full_weight = 1;
+    } else if (bits >= 1 && bits <= 8) {
+        t->full_weight = 255;
+    } else if (bits >= 9 && bits <= 24) {
+        t->full_weight = 1u << bits;
+    } else {
+        return EmlUnsupported;
+    }
+    return EmlOk;
+}
+
+// A leaf: regression: values[0] is the float32 bits (n_values 1);
+// classifier: a class index (n_values 1) or n_classes weights, each at
+// most full_weight.
+static inline EmlError eml_trees_add_leaf(EmlTrees *t, const uint32_t *values, int32_t n_values) {
+    EML_PRECONDITION(t->n_classes >= 0, EmlUninitialized);
+    EML_PRECONDITION(t->n_leaves < EML_TREES_MAX_INDEX, EmlOutOfRange);
+    const int32_t vector = (t->n_classes > 1 && n_values == t->n_classes);
+    EML_PRECONDITION(n_values == 1 || vector, EmlSizeMismatch);
+    if (t->n_classes == 0) {
+        EML_PRECONDITION(!eml_trees_is_nan(values[0]), EmlOutOfRange);
+    } else if (!vector) {
+        EML_PRECONDITION(values[0] < (uint32_t)t->n_classes, EmlOutOfRange);
+    } else {
+        for (int32_t c = 0; c < n_values; c++) {
+            EML_PRECONDITION(values[c] <= t->full_weight, EmlOutOfRange);
+        }
+    }
+    const int32_t used = t->n_leaves + 1 + t->n_vector_words + (vector ? n_values : 0);
+    if (used <= t->leaves_capacity) {
+        uint32_t word = values[0];
+        if (vector) {
+            const int32_t offset = t->leaves_capacity - t->n_vector_words - n_values;
+            for (int32_t c = 0; c < n_values; c++) {
+                t->leaves[offset + c] = values[c];
+            }
+            word = EML_TREES_VECTOR_FLAG | (uint32_t)offset;
+        }
+        t->leaves[t->n_leaves] = word;
+    }
+    t->n_leaves += 1;
+    t->n_vector_words += vector ? n_values : 0;
+    return EmlOk;
+}
+
+// A tree root: a node index, or -k-1 for a tree that is just leaf k.
+static inline EmlError eml_trees_add_root(EmlTrees *t, int32_t root) {
+    EML_PRECONDITION(root >= -EML_TREES_MAX_INDEX - 1 && root < EML_TREES_MAX_INDEX, EmlOutOfRange);
+    EML_PRECONDITION(t->n_trees < EML_TREES_MAX_INDEX, EmlOutOfRange);
+    if (t->n_trees < t->roots_capacity) {
+        t->roots[t->n_trees] = root;
+    }
+    t->n_trees += 1;
+    return EmlOk;
+}
+
+static inline int32_t eml_trees_pack_child(int32_t child, uint32_t feature_byte) {
+    return (int32_t)(((uint32_t)child << 8) | (feature_byte & 0xffu));
+}
+
+// A child as written in files: a jump >= 1 relative to this node, or -k-1
+// for leaf k. Returns the absolute form, or INT32_MIN when out of range.
+static inline int32_t eml_trees_child(int32_t index, int32_t child) {
+    if (child < 0) {
+        return (child >= -EML_TREES_MAX_INDEX - 1) ? child : INT32_MIN;
+    }
+    if (child == 0 || child > EML_TREES_MAX_INDEX - index) {
+        return INT32_MIN;
+    }
+    return index + child;
+}
+
+// A decision node, in file order: go left when x[feature] <= threshold,
+// where threshold_key = eml_trees_key(float32 bits of the threshold).
+static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t threshold_key,
+                                          int32_t left, int32_t right) {
+    EML_PRECONDITION(t->n_features >= 1, EmlUninitialized);
+    EML_PRECONDITION(feature >= 0 && feature < t->n_features, EmlOutOfRange);
+    EML_PRECONDITION(t->n_nodes < EML_TREES_MAX_INDEX, EmlOutOfRange);
+    const int32_t l = eml_trees_child(t->n_nodes, left);
+    const int32_t r = eml_trees_child(t->n_nodes, right);
+    EML_PRECONDITION(l != INT32_MIN && r != INT32_MIN, EmlOutOfRange);
+    if (t->n_nodes < t->nodes_capacity) {
+        EmlTreesNode *n = &t->nodes[t->n_nodes];
+        n->key = threshold_key;
+        n->left = eml_trees_pack_child(l, (uint32_t)feature);
+        n->right = eml_trees_pack_child(r, (uint32_t)feature >> 8);
+    }
+    t->n_nodes += 1;
+    return EmlOk;
+}
+
+static inline int32_t eml_trees_child_ok(const EmlTrees *t, int32_t child) {
+    return (child >= 0) ? (child < t->n_nodes) : (-(child + 1) < t->n_leaves);
+}
+
+// Checks a complete model. On failure, *bad is the offending node or tree
+// index (or -1). Capacity errors come first.
+static inline EmlError eml_trees_finish(EmlTrees *t, int32_t *bad) {
+    *bad = -1;
+    EML_PRECONDITION(t->n_nodes <= t->nodes_capacity, EmlCapacityExceeded);
+    EML_PRECONDITION(t->n_trees <= t->roots_capacity, EmlCapacityExceeded);
+    EML_PRECONDITION(t->n_leaves + t->n_vector_words <= t->leaves_capacity, EmlCapacityExceeded);
+    EML_PRECONDITION(t->n_features >= 1 && t->n_classes >= 0, EmlUninitialized);
+    EML_PRECONDITION(t->n_trees >= 1 && t->n_leaves >= 1, EmlUninitialized);
+    if (t->n_classes > 0) {
+        // Vote sums must fit an int32.
+        EML_PRECONDITION((uint64_t)t->full_weight * (uint64_t)t->n_trees <= 0x7fffffffu, EmlUnsupported);
+    }
+    for (int32_t i = 0; i < t->n_trees; i++) {
+        *bad = i;
+        EML_PRECONDITION(eml_trees_child_ok(t, t->roots[i]), EmlOutOfRange);
+    }
+    for (int32_t i = 0; i < t->n_nodes; i++) {
+        *bad = i;
+        EML_PRECONDITION(eml_trees_child_ok(t, t->nodes[i].left >> 8), EmlOutOfRange);
+        EML_PRECONDITION(eml_trees_child_ok(t, t->nodes[i].right >> 8), EmlOutOfRange);
+    }
+    *bad = -1;
+    EML_PRECONDITION(t->keys && t->sums, EmlUninitialized);
+    return EmlOk;
+}
+
+// Input mapping: fills t->keys from n_features values. Returns nonzero
+// when some value is NaN.
+static inline int eml_trees_map_float(const EmlTrees *t, const float *x) {
+    uint32_t nan = 0;
+    for (int32_t i = 0; i < t->n_features; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof(bits));
+        nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) > EML_TREES_FLOAT_INF;
+        t->keys[i] = eml_trees_key(bits);
+    }
+    return (int)nan;
+}
+
+static inline void eml_trees_map_int16(const EmlTrees *t, const int16_t *x) {
+    for (int32_t i = 0; i < t->n_features; i++) {
+        const float v = (float)x[i];
+        uint32_t bits;
+        memcpy(&bits, &v, sizeof(bits));
+        t->keys[i] = eml_trees_key(bits);
+    }
+}
+
+// The leaf index that tree `tree` reaches for the mapped input.
+static inline int32_t eml_trees_walk(const EmlTrees *t, int32_t tree) {
+    const EmlTreesNode *nodes = t->nodes;
+    const int32_t *keys = t->keys;
+    int32_t i = t->roots[tree];
+    while (i >= 0) {
+        const EmlTreesNode *n = &nodes[i];
+        const int32_t feature = (n->left & 0xff) | ((n->right & 0xff) << 8);
+        i = ((keys[feature] <= n->key) ? n->left : n->right) >> 8;
+    }
+    return -(i + 1);
+}
+
+// Classifier: fills t->sums with the vote weights of all trees and returns
+// the first class with the largest sum.
+static inline int32_t eml_trees_vote(const EmlTrees *t) {
+    uint32_t *sums = t->sums;
+    const int32_t n_classes = t->n_classes;
+    for (int32_t c = 0; c < n_classes; c++) {
+        sums[c] = 0;
+    }
+    for (int32_t tree = 0; tree < t->n_trees; tree++) {
+        const uint32_t word = t->leaves[eml_trees_walk(t, tree)];
+        if (word & EML_TREES_VECTOR_FLAG) {
+            const uint32_t *w = t->leaves + (word & ~EML_TREES_VECTOR_FLAG);
+            for (int32_t c = 0; c < n_classes; c++) {
+                sums[c] += w[c];
+            }
+        } else {
+            sums[word] += t->full_weight;
+        }
+    }
+    int32_t best = 0;
+    for (int32_t c = 1; c < n_classes; c++) {
+        if (sums[c] > sums[best]) {
+            best = c;
+        }
+    }
+    return best;
+}
+
+// After eml_trees_vote: class probabilities (mean over trees).
+static inline void eml_trees_proba(const EmlTrees *t, float *out) {
+    for (int32_t c = 0; c < t->n_classes; c++) {
+        out[c] = (float)(int32_t)t->sums[c] * t->scale;
+    }
+}
+
+// Regressor: the mean of the trees' leaf values.
+static inline float eml_trees_regress(const EmlTrees *t) {
+    float sum = 0.0f;
+    for (int32_t tree = 0; tree < t->n_trees; tree++) {
+        float v;
+        memcpy(&v, &t->leaves[eml_trees_walk(t, tree)], sizeof(v));
+        sum += v;
+    }
+    return sum * t->scale;
+}
+
+// ---- Model file (CSV) text helpers: no allocation, no floats ----
+
+// Fields of a line are separated by commas or white space; '[' and ']'
+// separate too, so emlearn's 8-bit leaves ("l,[  0 255]") read as numbers.
+typedef struct {
+    const char *p;
+    const char *end;
+} EmlTreesCursor;
+
+static inline int eml_trees_is_sep(char c) {
+    return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '[' || c == ']';
+}
+
+// The next non-empty field; returns 0 at the end of the line.
+static inline int eml_trees_next_field(EmlTreesCursor *c, const char **field, size_t *len) {
+    while (c->p < c->end && eml_trees_is_sep(*c->p)) {
+        c->p++;
+    }
+    *field = c->p;
+    while (c->p < c->end && !eml_trees_is_sep(*c->p)) {
+        c->p++;
+    }
+    *len = (size_t)(c->p - *field);
+    return *len > 0;
+}
+
+// [+-]digits, within int32. Returns 0 when malformed.
+static inline int eml_trees_parse_int(const char *s, size_t len, int32_t *out) {
+    const int neg = len > 0 && s[0] == '-';
+    size_t i = (len > 0 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    if (i == len) {
+        return 0;
+    }
+    uint32_t v = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > 214748364u) {
+            return 0;
+        }
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    if (v > 0x7fffffffu + (neg ? 1u : 0u)) {
+        return 0;
+    }
+    *out = neg ? (int32_t)(0u - v) : (int32_t)v;
+    return 1;
+}
+
+// "0x" and 1..8 hex digits: a float32 bit pattern. Returns 0 when malformed.
+static inline int eml_trees_parse_bits(const char *s, size_t len, uint32_t *out) {
+    if (len < 3 || len > 10 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
+        return 0;
+    }
+    uint32_t v = 0;
+    for (size_t i = 2; i < len; i++) {
+        const char ch = (char)(s[i] | 0x20);
+        int d = -1;
+        if (ch >= '0' && ch <= '9') {
+            d = ch - '0';
+        } else if (ch >= 'a' && ch <= 'f') {
+            d = ch - 'a' + 10;
+        }
+        if (d < 0) {
+            return 0;
+        }
+        v = (v << 4) | (uint32_t)d;
+    }
+    *out = v;
+    return 1;
+}
+
+static inline size_t eml_trees_skip_digits(const char *s, size_t i, size_t len, size_t *count) {
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        *count += 1;
+    }
+    return i;
+}
+
+// Whether s is [+-]digits[.digits][(e|E)[+-]digits] with at least one
+// mantissa digit (so no nan, inf or hex): safe to hand to a float parser.
+static inline int eml_trees_is_decimal(const char *s, size_t len) {
+    size_t digits = 0, exp_digits = 0;
+    size_t i = (len > 0 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    i = eml_trees_skip_digits(s, i, len, &digits);
+    if (i < len && s[i] == '.') {
+        i = eml_trees_skip_digits(s, i + 1, len, &digits);
+    }
+    if (digits == 0) {
+        return 0;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        i += (i < len && (s[i] == '-' || s[i] == '+')) ? 1 : 0;
+        i = eml_trees_skip_digits(s, i, len, &exp_digits);
+        if (exp_digits == 0) {
+            return 0;
+        }
+    }
+    return i == len;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif // EML_TREES_H
