@@ -51,17 +51,28 @@ static uint32_t get_size(mp_obj_t o, const char *fmt) {
     return (uint32_t)v;
 }
 
+// m_new in native modules returns NULL when the heap is full: raise instead.
+static void *alloc(size_t n_bytes) {
+    void *p = m_malloc(n_bytes);
+    if (p == NULL) {
+        mp_raise_msg((const mp_obj_type_t *)MP_OBJ_TO_PTR(mp_load_global(MP_QSTR_MemoryError)),
+                     MP_ERROR_TEXT("not enough memory for the model"));
+    }
+    return p;
+}
+
 static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k) {
     if (max_items > 0x3fffffff / n_features) {
         raise_fmt(&mp_type_ValueError, "max_items*n_features too large: %d*%d",
                   max_items, n_features);
     }
-    knn_obj_t *o = mp_obj_malloc(knn_obj_t, (mp_obj_type_t *)&knn_type);
+    knn_obj_t *o = alloc(sizeof(knn_obj_t));
+    o->base.type = (const mp_obj_type_t *)&knn_type;
     o->offset = NULL;
     o->scale = NULL;
-    int16_t *values = m_new(int16_t, (size_t)max_items * n_features);
-    int32_t *labels = m_new(int32_t, max_items);
-    EmlNeighborsResult *results = m_new(EmlNeighborsResult, k);
+    int16_t *values = alloc(sizeof(int16_t) * max_items * n_features);
+    int32_t *labels = alloc(sizeof(int32_t) * max_items);
+    EmlNeighborsResult *results = alloc(sizeof(EmlNeighborsResult) * k);
     EmlError err = eml_neighbors_init(&o->model, values, labels, results, max_items, n_features, k);
     if (err != EmlOk) {
         mp_raise_ValueError(MP_ERROR_TEXT(eml_error_str(err)));
@@ -277,27 +288,30 @@ static void skip_spaces(reader_t *r) {
 // The next comma-separated integer of the line, which must be in [lo, hi].
 static mp_int_t next_int(reader_t *r, mp_int_t lo, mp_int_t hi) {
     skip_spaces(r);
-    if (r->field > 0 && (r->p == r->end || *r->p++ != ',')) {
+    if (r->field > 0 && r->p == r->end) {
+        raise_fmt(&mp_type_ValueError, "line %d: field %d missing (fields count from 0)", r->line, r->field);
+    }
+    if (r->field > 0 && *r->p++ != ',') {
         raise_fmt(&mp_type_ValueError, "line %d: expected a comma before field %d", r->line, r->field);
     }
     skip_spaces(r);
     int neg = (r->p < r->end && r->p[0] == '-');
     r->p += (r->p < r->end && (r->p[0] == '-' || r->p[0] == '+'));
     const char *start = r->p;
-    uint32_t v = 0;
+    uint32_t v = 0;  // below 2^32: saturates at 2147483649, beyond every range
     while (r->p < r->end && r->p[0] >= '0' && r->p[0] <= '9') {
-        v = (v > 400000000u) ? 400000000u : v * 10 + (uint32_t)(r->p[0] - '0');
+        v = (v > 214748364u) ? 2147483649u : v * 10 + (uint32_t)(r->p[0] - '0');
         r->p++;
     }
     if (r->p == start || (r->p < r->end && r->p[0] != ',' && r->p[0] != ' ')) {
         raise_fmt(&mp_type_ValueError, "line %d: field %d is not an integer", r->line, r->field);
     }
-    mp_int_t value = neg ? -(mp_int_t)v : (mp_int_t)v;
+    int64_t value = neg ? -(int64_t)v : (int64_t)v;
     if (value < lo || value > hi) {
         raise_fmt(&mp_type_ValueError, "line %d: field %d out of range", r->line, r->field);
     }
     r->field += 1;
-    return value;
+    return (mp_int_t)value;
 }
 
 static void end_of_line(reader_t *r) {
@@ -309,7 +323,7 @@ static void end_of_line(reader_t *r) {
 
 // A row of n float32 bit patterns after its name; the name is already read.
 static float *read_floats(reader_t *r, uint32_t n) {
-    float *out = m_new(float, n);
+    float *out = alloc(sizeof(float) * n);
     for (uint32_t j = 0; j < n; j++) {
         union { int32_t i; float f; } bits;
         bits.i = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);

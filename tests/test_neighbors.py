@@ -1,0 +1,390 @@
+"""emlneighbors against scikit-learn's brute-force KNeighborsClassifier.
+
+Rows where scikit-learn's neighbour set is arbitrary (the k-th and (k+1)-th
+distances are equal) are left out of the scikit-learn comparison and checked
+against our documented rule instead (numpy reference below): equal distances
+go to the lower item index, equal votes to the smallest label.
+"""
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, load_iris, load_wine
+from sklearn.neighbors import KNeighborsClassifier
+
+from emlearn_micropython import neighbors
+
+KS = (1, 3, 5, 7)
+DATASETS = {'iris': load_iris, 'wine': load_wine, 'digits': load_digits}
+
+
+def int32_labels(y):
+    # Arbitrary, unordered labels spread over the whole int32 range.
+    codes = (np.arange(y.max() + 1, dtype=np.int64) * 2654435761 + 12345) % 2**32 - 2**31
+    codes[0] = -2**31
+    return codes[y].astype(np.int32)
+
+
+def dataset(name, seed=0, n_train=None):
+    X, y = DATASETS[name](return_X_y=True)
+    order = np.random.RandomState(seed).permutation(len(X))
+    n_train = n_train or len(X) // 2
+    tr, te = order[:n_train], order[n_train:]
+    scaler = neighbors.Int16Scaler().fit(X[tr])
+    return scaler.transform(X[tr]), int32_labels(y)[tr], scaler.transform(X[te]), scaler, X[te]
+
+
+def sq_distances(Q, X):
+    Q = Q.astype(np.int64)
+    X = X.astype(np.int64)
+    return ((Q[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+
+
+def reference(Q, X, y, k):
+    """Our rule: (neighbour indices, distances, labels, predictions, ambiguous)."""
+    D = sq_distances(Q, X)
+    order = np.argsort(D, axis=1, kind='stable')  # equal distances: lower index first
+    kk = min(k, len(X))
+    idx = order[:, :kk]
+    dist = np.take_along_axis(D, idx, axis=1)
+    preds = []
+    for labels in y[idx]:
+        values, counts = np.unique(labels, return_counts=True)  # sorted labels
+        preds.append(values[np.argmax(counts)])  # first maximum: smallest label
+    sortedD = np.take_along_axis(D, order, axis=1)
+    ambiguous = (sortedD[:, kk - 1] == sortedD[:, kk]) if len(X) > kk else np.zeros(len(Q), bool)
+    return idx, dist, y[idx], np.array(preds), ambiguous
+
+
+def sklearn_predict(X, y, Q, k):
+    model = KNeighborsClassifier(n_neighbors=min(k, len(X)), algorithm='brute')
+    return model.fit(X.astype(np.float64), y).predict(Q.astype(np.float64))
+
+
+DEVICE_AGREEMENT = '''
+import array, emlneighbors, emltest
+for name, nf in NAMES:
+    X = emltest.read_array(name + '_X.bin', 'h')
+    y = emltest.read_array(name + '_y.bin', 'i')
+    Q = emltest.read_array(name + '_Q.bin', 'h')
+    X, Q = memoryview(X), memoryview(Q)
+    n_q = len(Q) // nf
+    for k in KS:
+        m = emlneighbors.new(len(y), nf, k)
+        for i in range(len(y)):
+            m.additem(X[i * nf:(i + 1) * nf], y[i])
+        preds = []
+        for i in range(n_q):
+            preds.append(m.predict(Q[i * nf:(i + 1) * nf]))
+            if k == KS[-1]:
+                emltest.emit('res', name, i, [m.getresult(j) for j in range(k)])
+        emltest.emit('pred', name, k, preds)
+'''
+
+
+def test_agreement_with_sklearn(device):
+    files, data, names = {}, {}, []
+    for name in DATASETS:
+        X, y, Q, _, _ = dataset(name)
+        data[name] = (X, y, Q)
+        names.append((name, X.shape[1]))
+        files.update({f'{name}_X.bin': X.tobytes(), f'{name}_y.bin': y.tobytes(), f'{name}_Q.bin': Q.tobytes()})
+    script = f'NAMES = {names!r}\nKS = {KS!r}\n' + DEVICE_AGREEMENT
+    out = device.run(script, files=files)
+    preds = {(r[1], r[2]): np.array(r[3]) for r in out.results if r[0] == 'pred'}
+    results = {}
+    for r in out.results:
+        if r[0] == 'res':
+            results.setdefault(r[1], {})[r[2]] = r[3]
+    assert len(preds) == len(DATASETS) * len(KS)
+    n_ambiguous = 0
+    for name, (X, y, Q) in data.items():
+        for k in KS:
+            idx, dist, lab, ref, ambiguous = reference(Q, X, y, k)
+            got = preds[(name, k)]
+            np.testing.assert_array_equal(got, ref, err_msg=f'{name} k={k}: our tie rule')
+            sk = sklearn_predict(X, y, Q, k)
+            clear = ~ambiguous
+            mismatches = np.flatnonzero((got != sk) & clear)
+            assert len(mismatches) == 0, f'{name} k={k}: differs from sklearn at rows {mismatches[:10]}'
+            assert clear.sum() > 0.8 * len(Q)
+            n_ambiguous += ambiguous.sum()
+            if k == KS[-1]:
+                got_res = np.array([results[name][i] for i in range(len(Q))], dtype=np.int64)
+                np.testing.assert_array_equal(got_res[:, :, 0], idx)
+                np.testing.assert_array_equal(got_res[:, :, 1], dist)
+                np.testing.assert_array_equal(got_res[:, :, 2], lab)
+    assert n_ambiguous > 0  # digits has ties at the k-th place: the rule was exercised
+
+
+DEVICE_TIES = '''
+import array, emlneighbors, emltest
+m = emlneighbors.new(8, 2, 3)
+# four items at the same distance from the origin, then a far one
+for v, label in (((3, 4), 9), ((-4, 3), 2), ((0, 5), 2), ((5, 0), 9), ((30000, -30000), 1)):
+    m.additem(array.array('h', v), label)
+emltest.emit('near3', m.predict(array.array('h', (0, 0))), [m.getresult(i) for i in range(3)])
+m2 = emlneighbors.new(8, 2, 2)
+for v, label in (((1, 0), 50), ((0, 1), -7)):
+    m2.additem(array.array('h', v), label)
+emltest.emit('vote', m2.predict(array.array('h', (0, 0))))
+m2.additem(array.array('h', (0, 1)), 50)
+emltest.emit('vote3', m2.predict(array.array('h', (1, 1))), [m2.getresult(i) for i in range(2)])
+'''
+
+
+def test_documented_tie_rules(device):
+    out = device.run(DEVICE_TIES)
+    near3, vote, vote3 = out.results
+    # lower index wins at the k-th place: items 0, 1, 2 (labels 9, 2, 2)
+    assert near3[2] == [[0, 25, 9], [1, 25, 2], [2, 25, 2]]
+    assert near3[1] == 2
+    # equal counts: the smallest label, whatever the order of addition
+    assert vote[1] == -7
+    X = np.array([[1, 0], [0, 1]])
+    assert sklearn_predict(X, np.array([50, -7]), np.array([[0, 0]]), 2)[0] == vote[1]
+    # items 0, 1, 2 all at distance 1 from (1, 1): items 0 and 1 are kept
+    assert vote3[2] == [[0, 1, 50], [1, 1, -7]]
+    assert vote3[1] == -7
+
+
+DEVICE_LEARNING = '''
+import array, emlneighbors, emltest
+for name, nf in NAMES:
+    X = memoryview(emltest.read_array(name + '_X.bin', 'h'))
+    y = emltest.read_array(name + '_y.bin', 'i')
+    Q = memoryview(emltest.read_array(name + '_Q.bin', 'h'))
+    n_q = len(Q) // nf
+    for k in KS:
+        m = emlneighbors.new(len(y), nf, k)
+        for i in range(len(y)):
+            index = m.additem(X[i * nf:(i + 1) * nf], y[i])
+            preds = [m.predict(Q[j * nf:(j + 1) * nf]) for j in range(n_q)]
+            emltest.emit(name, k, index, m.n_items, preds)
+'''
+
+
+def test_learning_one_item_at_a_time(device):
+    """After each addition, predictions match scikit-learn refitted on the
+    same items (with n_neighbors = min(k, n_items): our k > n_items rule)."""
+    ks = (1, 5)
+    files, data, names = {}, {}, []
+    for name in ('iris', 'wine'):
+        X, y, Q, _, _ = dataset(name, seed=1, n_train=50)
+        Q = Q[:30]
+        data[name] = (X, y, Q)
+        names.append((name, X.shape[1]))
+        files.update({f'{name}_X.bin': X.tobytes(), f'{name}_y.bin': y.tobytes(), f'{name}_Q.bin': Q.tobytes()})
+    out = device.run(f'NAMES = {names!r}\nKS = {ks!r}\n' + DEVICE_LEARNING, files=files)
+    assert len(out.results) == 2 * len(ks) * 50
+    for name, k, index, n_items, preds in out.results:
+        X, y, Q = data[name]
+        n = index + 1
+        assert n_items == n
+        _, _, _, ref, ambiguous = reference(Q, X[:n], y[:n], k)
+        np.testing.assert_array_equal(preds, ref)
+        sk = sklearn_predict(X[:n], y[:n], Q, k)
+        assert np.all((np.array(preds) == sk) | ambiguous), f'{name} k={k} n={n}'
+
+
+DEVICE_LOAD = '''
+import array, emlneighbors, emltest
+m = emlneighbors.load(open('knn.csv'), K, N_ITEMS + 5)
+raw = emltest.read_array('raw.bin', 'f')
+nf = m.n_features
+emltest.emit('shape', m.n_items, nf, m.max_items, m.k)
+out = array.array('h', bytes(2 * nf))
+for i in range(0, m.n_items, 37):
+    emltest.emit('item', i, m.getitem(i, out), list(out))
+xq = array.array('h', bytes(2 * nf))
+x = memoryview(raw)
+preds, quant = [], []
+for i in range(len(raw) // nf):
+    m.quantize(x[i * nf:(i + 1) * nf], xq)
+    quant.append(list(xq))
+    preds.append(m.predict(xq))
+emltest.emit('quant', quant)
+emltest.emit('pred', preds)
+i = m.additem(xq, 12345)
+m.predict(xq)
+emltest.emit('add', i, m.n_items, m.getresult(0))
+with open('knn.csv', 'rb') as f:
+    emltest.emit('binary', emlneighbors.load(f, 1).n_items)
+'''
+
+
+def test_export_and_streaming_load(device, tmp_path):
+    X, y, Q, scaler, raw_test = dataset('digits', seed=2)
+    path = neighbors.save(tmp_path / 'knn.csv', X, y, scaler)
+    X2, y2, scaler2 = neighbors.loads(path.read_text())
+    np.testing.assert_array_equal(X2, X)
+    np.testing.assert_array_equal(y2, y)
+    np.testing.assert_array_equal(scaler2.scale_, scaler.scale_)
+    # test rows scaled on the device from float32 features, with values beyond
+    # the training range (clipped) mixed in
+    raw = raw_test.astype(np.float32)[:200]
+    raw[::7] = raw[::7] * 3 - 20
+    k = 5
+    script = f'K = {k}\nN_ITEMS = {len(X)}\n' + DEVICE_LOAD
+    out = device.run(script, files={'knn.csv': path, 'raw.bin': raw.tobytes()})
+    res = {}
+    for r in out.results:
+        res.setdefault(r[0], []).append(r[1:])
+    assert res['shape'][0] == [len(X), X.shape[1], len(X) + 5, k]
+    for i, label, values in res['item']:
+        assert label == y[i] and values == X[i].tolist()
+    Qd = scaler.transform(raw)
+    np.testing.assert_array_equal(np.array(res['quant'][0][0]), Qd)
+    assert Qd.min() == -32768 and Qd.max() == 32767
+    _, _, _, ref, _ = reference(Qd, X, y, k)
+    np.testing.assert_array_equal(res['pred'][0][0], ref)
+    # an item learnt after loading is its own nearest neighbour
+    assert res['add'][0] == [len(X), len(X) + 1, [len(X), 0, 12345]]
+    assert res['binary'][0] == [len(X)]
+
+
+DEVICE_BAD = '''
+import array, emlneighbors, emltest
+H = lambda *v: array.array('h', v)
+def check(what, f):
+    try:
+        emltest.emit(what, 'ok', f())
+    except Exception as e:
+        emltest.emit(what, *emltest.error(e))
+m = emlneighbors.new(2, 3, 5)
+check('empty predict', lambda: m.predict(H(1, 2, 3)))
+check('getresult before predict', lambda: m.getresult(0))
+check('add', lambda: m.additem(H(1, 2, 3), 1))
+check('k > n_items', lambda: m.predict(H(1, 2, 3)))
+check('getresult 0', lambda: m.getresult(0))
+check('getresult 1 of 1', lambda: m.getresult(1))
+check('getresult -1', lambda: m.getresult(-1))
+check('wrong length', lambda: m.additem(H(1, 2), 1))
+check('wrong length predict', lambda: m.predict(H(1, 2, 3, 4)))
+check('typecode f', lambda: m.additem(array.array('f', (1, 2, 3)), 1))
+check('typecode b', lambda: m.predict(array.array('b', (1, 2, 3))))
+check('bytes', lambda: m.predict(bytes(6)))
+check('list', lambda: m.predict([1, 2, 3]))
+check('label 2**31', lambda: m.additem(H(1, 2, 3), 2**31))
+check('label -2**31-1', lambda: m.additem(H(1, 2, 3), -2**31 - 1))
+check('label 2**80', lambda: m.additem(H(1, 2, 3), 2**80))
+check('label float', lambda: m.additem(H(1, 2, 3), 1.0))
+check('label -2**31', lambda: m.additem(H(4, 5, 6), -2**31))
+check('full', lambda: m.additem(H(1, 2, 3), 3))
+check('getitem 2', lambda: m.getitem(2, H(0, 0, 0)))
+check('getitem out', lambda: m.getitem(0, H(0, 0)))
+check('quantize unscaled', lambda: m.quantize(array.array('f', (1, 2, 3)), H(0, 0, 0)))
+check('new 0', lambda: emlneighbors.new(0, 3, 1))
+check('new k 0', lambda: emlneighbors.new(1, 3, 0))
+check('new huge', lambda: emlneighbors.new(2**29, 2**29, 1))
+check('new memory', lambda: emlneighbors.new(2**20, 2**9, 1))
+for i, text in enumerate(FILES):
+    with open('f.csv', 'w') as f:
+        f.write(text)
+    check('file %d' % i, lambda: emlneighbors.load(open('f.csv'), 1).n_items)
+s = emlneighbors.load(open('good.csv'), 1)
+check('quantize nan', lambda: s.quantize(array.array('f', (1, float('nan'))), H(0, 0)))
+check('alive', lambda: m.predict(H(4, 5, 6)))
+'''
+
+BAD_FILES = [
+    '',                                            # 0 empty
+    'emlneighbors,2,1,2\n1,2,3\n',                 # 1 version
+    'knn,1,1,2\n1,2,3\n',                          # 2 header
+    'emlneighbors,1,2,2\n1,2,3\n',                 # 3 truncated
+    'emlneighbors,1,1,2\n1,2\n',                   # 4 too few values
+    'emlneighbors,1,1,2\n1,2,3,4\n',               # 5 too many values
+    'emlneighbors,1,1,2\n1,2,x\n',                 # 6 not an integer
+    'emlneighbors,1,1,2\n1,2,40000\n',             # 7 int16 range
+    'emlneighbors,1,1,2\n9999999999,2,3\n',        # 8 label range
+    'emlneighbors,1,1,2\n1,2,3\n1,2,3\n',          # 9 more items than header
+    'emlneighbors,1,1,2\nscale_bits,0,0\n1,2,3\n',  # 10 scale without offset
+    'emlneighbors,1,1,2\n1,2,3,\n',                # 11 trailing comma
+    'emlneighbors,1,1,2\n1,2.5,3\n',               # 12 decimal
+    'emlneighbors,1,1,2\n# comment\n\n-5, 2 ,3\n',  # 13 good, with spaces
+    'emlneighbors,1,2,2\n-2147483648,-32768,32767\n2147483647,0,-0\n',  # 14 good, extremes
+]
+
+
+def test_bad_input(device):
+    good = neighbors.dumps(np.array([[1, 2]], np.int16), np.array([3]), neighbors.Int16Scaler().fit([[0, 0], [1, 1]]))
+    files = {'good.csv': good}
+    out = device.run(f'FILES = {BAD_FILES!r}\n' + DEVICE_BAD, files=files)
+    res = {r[0]: r[1:] for r in out.results}
+    assert res['empty predict'][0] == 'ValueError'
+    assert res['getresult before predict'][0] == 'IndexError'
+    assert res['add'] == ['ok', 0]
+    assert res['k > n_items'] == ['ok', 1]  # k=5 with one item: all items vote
+    assert res['getresult 0'] == ['ok', [0, 0, 1]]
+    assert res['getresult 1 of 1'][0] == 'IndexError'
+    assert res['getresult -1'][0] == 'IndexError'
+    assert res['wrong length'] == ['ValueError', "values must be array('h') of length 3, got array('h') of length 2"]
+    assert res['wrong length predict'][0] == 'ValueError'
+    for case in ('typecode f', 'typecode b', 'bytes'):
+        assert res[case][0] == 'TypeError', case
+    assert res['list'][0] == 'TypeError'
+    for case in ('label 2**31', 'label -2**31-1', 'label 2**80'):
+        assert res[case][0] == 'OverflowError', case
+    assert res['label float'][0] == 'TypeError'
+    assert res['label -2**31'] == ['ok', 1]
+    assert res['full'] == ['ValueError', 'model is full: max_items is 2']
+    assert res['getitem 2'][0] == 'IndexError'
+    assert res['getitem out'][0] == 'ValueError'
+    assert res['quantize unscaled'][0] == 'ValueError'
+    for case in ('new 0', 'new k 0', 'new huge'):
+        assert res[case][0] == 'ValueError', case
+    assert res['new memory'][0] == 'MemoryError'  # 512 MiB
+    for i in range(13):
+        kind, msg = res[f'file {i}']
+        assert kind == 'ValueError', (i, kind, msg)
+        if i not in (10,):
+            assert msg.startswith('line '), (i, msg)
+    assert res['file 13'] == ['ok', 1]
+    assert res['file 14'] == ['ok', 2]
+    assert res['quantize nan'] == ['ValueError', 'x[1] is nan']
+    assert res['alive'] == ['ok', -2**31]
+
+
+DEVICE_MEMORY = '''
+import array, gc, emlneighbors, emltest
+def used(n_items, nf):
+    gc.collect()
+    before = gc.mem_free()
+    m = emlneighbors.new(n_items, nf, 3)
+    gc.collect()
+    after = gc.mem_free()
+    return before - after, m
+gc.collect()
+base = gc.mem_alloc()
+for nf in (4, 64):
+    a, m1 = used(100, nf)
+    m1 = None
+    b, m2 = used(1100, nf)
+    emltest.emit('bytes', nf, a, b)
+    m2 = None
+gc.collect()
+emltest.emit('after del', gc.mem_alloc() - base)
+m = emlneighbors.new(10, 2, 3)
+for i in range(10):
+    m.additem(array.array('h', (i, -i)), i % 3)
+q = array.array('h', (4, 1))
+gc.collect()
+a0 = gc.mem_alloc()
+i = 0
+while i < 100:
+    m.predict(q)
+    i += 1
+emltest.emit('predict allocs', gc.mem_alloc() - a0)
+'''
+
+
+def test_memory_per_item(device):
+    out = device.run(DEVICE_MEMORY)
+    res = {r[0]: r[1:] for r in out.results}
+    for r in out.results:
+        if r[0] == 'bytes':
+            nf, a, b = r[1:]
+            per_item = (b - a) / 1000
+            theory = 2 * nf + 4  # int16 values + int32 label
+            # GC blocks (16 or 32 bytes) round each of the two item arrays
+            assert abs(per_item - theory) <= 2 * 32 / 1000, (nf, per_item, theory)
+    assert abs(res['after del'][0]) < 256
+    assert res['predict allocs'] == [0]
