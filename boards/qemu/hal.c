@@ -1,0 +1,260 @@
+// Startup and devices of the emulated MPS2 boards (QEMU mps2-an385/an386).
+// Register addresses: ARM CMSDK APB UART and the ARMv7-M system control
+// space. Semihosting calls need QEMU's -semihosting flag.
+#include <string.h>
+
+#include "hal.h"
+#include "py/mphal.h"
+#include "py/mpstate.h"
+#include "py/runtime.h"
+#include "shared/runtime/interrupt_char.h"
+
+#define REG(addr) (*(volatile uint32_t *)(addr))
+
+// CMSDK UART0
+#define UART0 (0x40004000u)
+#define UART_DATA REG(UART0 + 0x00)
+#define UART_STATE REG(UART0 + 0x04)
+#define UART_CTRL REG(UART0 + 0x08)
+#define UART_INT REG(UART0 + 0x0c)
+#define UART_BAUDDIV REG(UART0 + 0x10)
+#define UART_STATE_TXFULL (1u << 0)
+#define UART_STATE_RXFULL (1u << 1)
+#define UART_CTRL_TX_EN (1u << 0)
+#define UART_CTRL_RX_EN (1u << 1)
+#define UART_CTRL_RX_INT (1u << 3)
+#define UART_INT_RX (1u << 1)
+#define UART0_RX_IRQ (0)
+
+// System control space
+#define SYST_CSR REG(0xe000e010)
+#define SYST_RVR REG(0xe000e014)
+#define SYST_CVR REG(0xe000e018)
+#define NVIC_ISER0 REG(0xe000e100)
+#define SCB_ICSR REG(0xe000ed04)
+#define SCB_VTOR REG(0xe000ed08)
+#define SCB_CPACR REG(0xe000ed88)
+#define ICSR_PENDSTSET (1u << 26)
+
+#define SYSTICK_RELOAD (HAL_CPU_HZ / 1000)
+
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+int main(void);
+
+// Received bytes wait here until the REPL reads them; Ctrl-C raises
+// KeyboardInterrupt instead, even while a script runs.
+#define RX_SIZE (512)
+static volatile uint8_t rx_buf[RX_SIZE];
+static volatile uint32_t rx_head, rx_tail;
+static volatile uint32_t ms_count;
+
+static void uart_drain(void) {
+    while (UART_STATE & UART_STATE_RXFULL) {
+        int c = UART_DATA & 0xff;
+        if (c == mp_interrupt_char) {
+            mp_sched_keyboard_interrupt();
+        } else if (rx_head - rx_tail < RX_SIZE) {
+            rx_buf[rx_head % RX_SIZE] = c;
+            rx_head++;
+        }
+        // else: dropped (QEMU does not send more while RX is full anyway)
+    }
+}
+
+void UART0_RX_Handler(void) {
+    UART_INT = UART_INT_RX;
+    // Only take bytes while there is room: a full buffer leaves them in
+    // the UART, so QEMU holds back the host (flow control).
+    if (rx_head - rx_tail < RX_SIZE) {
+        uart_drain();
+    }
+}
+
+void SysTick_Handler(void) {
+    ms_count++;
+}
+
+static void semihost(uint32_t op, void *arg, uint32_t *ret) {
+    register uint32_t r0 __asm__("r0") = op;
+    register void *r1 __asm__("r1") = arg;
+    __asm__ volatile ("bkpt 0xab" : "+r" (r0) : "r" (r1) : "memory");
+    if (ret) {
+        *ret = r0;
+    }
+}
+
+void hal_exit(int status) {
+    // SYS_EXIT_EXTENDED with ADP_Stopped_ApplicationExit and a status code
+    uint32_t block[2] = { 0x20026, (uint32_t)status };
+    semihost(0x20, block, NULL);
+    for (;;) {
+        __asm__ volatile ("wfi");
+    }
+}
+
+static char cmdline[160];
+
+const char *hal_cmdline(void) {
+    return cmdline;
+}
+
+static void read_cmdline(void) {
+    // SYS_GET_CMDLINE gives "kernel-path args..."; keep what follows the path.
+    static char buf[sizeof(cmdline)];
+    uint32_t block[2] = { (uint32_t)buf, sizeof(buf) - 1 };
+    uint32_t ret = 1;
+    semihost(0x15, block, &ret);
+    cmdline[0] = '\0';
+    if (ret == 0) {
+        buf[sizeof(buf) - 1] = '\0';
+        const char *args = strchr(buf, ' ');
+        if (args) {
+            strncpy(cmdline, args + 1, sizeof(cmdline) - 1);
+        }
+    }
+}
+
+static void fault(const char *what) {
+    // Reached only on a firmware bug: say so and stop QEMU with status 3.
+    static const char msg[] = "\r\nFATAL: ";
+    hal_uart_tx(msg, sizeof(msg) - 1);
+    hal_uart_tx(what, strlen(what));
+    hal_uart_tx("\r\n", 2);
+    hal_exit(3);
+}
+
+void HardFault_Handler(void) {
+    fault("hard fault");
+}
+
+void MemManage_Handler(void) {
+    fault("memory management fault");
+}
+
+void BusFault_Handler(void) {
+    fault("bus fault");
+}
+
+void UsageFault_Handler(void) {
+    fault("usage fault");
+}
+
+void Default_Handler(void) {
+    fault("unexpected interrupt");
+}
+
+void Reset_Handler(void) {
+    uint32_t *src = &_sidata;
+    for (uint32_t *dst = &_sdata; dst < &_edata;) {
+        *dst++ = *src++;
+    }
+    for (uint32_t *dst = &_sbss; dst < &_ebss;) {
+        *dst++ = 0;
+    }
+    #if defined(__ARM_FP)
+    SCB_CPACR |= 0xfu << 20; // full access to CP10 and CP11 (the FPU)
+    __asm__ volatile ("dsb\n isb");
+    #endif
+    main();
+    hal_exit(0);
+}
+
+typedef void (*handler_t)(void);
+
+__attribute__((section(".vectors"), used))
+const handler_t vectors[16 + 32] = {
+    (handler_t)&_estack,
+    Reset_Handler,
+    Default_Handler, // NMI
+    HardFault_Handler,
+    MemManage_Handler,
+    BusFault_Handler,
+    UsageFault_Handler,
+    0, 0, 0, 0,
+    Default_Handler, // SVCall
+    Default_Handler, // debug monitor
+    0,
+    Default_Handler, // PendSV
+    SysTick_Handler,
+    [16 + UART0_RX_IRQ] = UART0_RX_Handler,
+    [16 + UART0_RX_IRQ + 1 ... 16 + 31] = Default_Handler,
+};
+
+void hal_init(void) {
+    SCB_VTOR = (uint32_t)vectors;
+    REG(0xe000ed24) |= 7u << 16; // separate MemManage, BusFault, UsageFault
+    UART_BAUDDIV = 16;
+    UART_CTRL = UART_CTRL_TX_EN | UART_CTRL_RX_EN | UART_CTRL_RX_INT;
+    NVIC_ISER0 = 1u << UART0_RX_IRQ;
+    SYST_RVR = SYSTICK_RELOAD - 1;
+    SYST_CVR = 0;
+    SYST_CSR = 7; // processor clock, interrupt, enable
+    read_cmdline();
+}
+
+int hal_uart_rx_any(void) {
+    return rx_head != rx_tail || (UART_STATE & UART_STATE_RXFULL);
+}
+
+int hal_uart_rx(void) {
+    for (;;) {
+        __asm__ volatile ("cpsid i");
+        if (rx_head - rx_tail < RX_SIZE) {
+            uart_drain();
+        }
+        if (rx_head != rx_tail) {
+            int c = rx_buf[rx_tail % RX_SIZE];
+            rx_tail++;
+            __asm__ volatile ("cpsie i");
+            return c;
+        }
+        // Sleep until the next interrupt (a byte or a SysTick), with
+        // interrupts masked so that none is missed between test and wfi.
+        __asm__ volatile ("wfi\n cpsie i");
+        mp_handle_pending(true);
+    }
+}
+
+void hal_uart_tx(const char *buf, size_t len) {
+    while (len--) {
+        while (UART_STATE & UART_STATE_TXFULL) {
+        }
+        UART_DATA = (uint8_t)*buf++;
+    }
+}
+
+static inline uint32_t irq_save(void) {
+    uint32_t primask;
+    __asm__ volatile ("mrs %0, primask\n cpsid i" : "=r" (primask) : : "memory");
+    return primask;
+}
+
+static inline void irq_restore(uint32_t primask) {
+    __asm__ volatile ("msr primask, %0" : : "r" (primask) : "memory");
+}
+
+uint64_t hal_time_us64(void) {
+    uint32_t primask = irq_save();
+    uint32_t ms = ms_count;
+    uint32_t val = SYST_CVR;
+    if (SCB_ICSR & ICSR_PENDSTSET) {
+        // The counter wrapped and the interrupt has not run yet.
+        ms++;
+        val = SYST_CVR;
+    }
+    irq_restore(primask);
+    uint32_t sub = (SYSTICK_RELOAD - 1 - val) / (HAL_CPU_HZ / 1000000);
+    return (uint64_t)ms * 1000 + sub;
+}
+
+uint32_t hal_ticks_us(void) {
+    return (uint32_t)hal_time_us64();
+}
+
+uint32_t hal_ticks_ms(void) {
+    return ms_count;
+}
+
+void hal_wait(void) {
+    __asm__ volatile ("wfi");
+}
