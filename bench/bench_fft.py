@@ -53,22 +53,32 @@ def error(a_re, a_im, b_re, b_im):
     return worst / rms if rms else worst
 
 
+def guarded(impl, case, work):
+    try:
+        return work()
+    except MemoryError as e:
+        skip('fft', case, impl, 'MemoryError %s' % e)
+    finally:
+        gc.collect()
+
+
+def run_impl(impl, case, n, make, batch, repeat):
+    fft, ram = ram_of(lambda: make(n))
+    record('ram', bench='fft', case=case, impl=impl, bytes=ram)
+    return timing(impl, n, fft, batch, repeat)
+
+
 for n in cfg.SIZES:
     case = 'n=%d' % n
     # Each run multiplies the RMS by sqrt(n): keep a batch within float range.
     batch = max(1, int(cfg.FFT_DECADES / math.log10(n) * 2))
-    py, ram = ram_of(lambda: pyfft.FFT(n))
-    record('ram', bench='fft', case=case, impl='python', bytes=ram)
-    py_out = timing('python', n, py, 1, cfg.PY_REPEAT)
-    py = None
-    gc.collect()
-    if emlfft is None:
-        continue
-    ours, ram = ram_of(lambda: emlfft.FFT(n))
-    record('ram', bench='fft', case=case, impl='emlfft', bytes=ram)
-    out = timing('emlfft', n, ours, batch, cfg.REPEAT)
-    record('error', bench='fft', case=case, impl='emlfft', vs='python',
-           max_rel=error(out[0], out[1], py_out[0], py_out[1]))
-    ours = out = py_out = None
+    out = None
+    if emlfft is not None:
+        out = guarded('emlfft', case, lambda: run_impl('emlfft', case, n, emlfft.FFT, batch, cfg.REPEAT))
+    py_out = guarded('python', case, lambda: run_impl('python', case, n, pyfft.FFT, 1, cfg.PY_REPEAT))
+    if out and py_out:
+        record('error', bench='fft', case=case, impl='emlfft', vs='python',
+               max_rel=error(out[0], out[1], py_out[0], py_out[1]))
+    out = py_out = None
     gc.collect()
 record('done', bench='fft', case='*')

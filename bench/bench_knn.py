@@ -39,9 +39,14 @@ def timing(impl, case, make, n, repeat):
 
 for n in cfg.SIZES:
     case = 'items=%d' % n
-    timing('python', case, lambda n: pyknn.KNN(cfg.N_FEATURES, cfg.K), n, cfg.PY_REPEAT)
-    gc.collect()
-    if emlneighbors is not None:
-        timing('emlneighbors', case, lambda n: emlneighbors.new(n, cfg.N_FEATURES, cfg.K), n, cfg.REPEAT)
+    for impl, make, repeat in [('python', lambda n: pyknn.KNN(cfg.N_FEATURES, cfg.K), cfg.PY_REPEAT),
+                               ('emlneighbors', emlneighbors and (lambda n: emlneighbors.new(n, cfg.N_FEATURES, cfg.K)),
+                                cfg.REPEAT)]:
+        if make is None:
+            continue
+        try:
+            timing(impl, case, make, n, repeat)
+        except MemoryError as e:
+            skip('knn', case, impl, 'MemoryError %s' % e)
         gc.collect()
 record('done', bench='knn', case='*')

@@ -7,7 +7,7 @@ import benchcfg as cfg
 from benchlib import measure, ram_of, read_floats, record, rows_of, skip, unload
 
 CASE = cfg.CASE
-rows = rows_of(read_floats('rows.bin'), cfg.N_FEATURES)
+rows = rows_of(read_floats('rows.bin', cfg.MAX_ROWS * cfg.N_FEATURES), cfg.N_FEATURES)
 del read_floats
 gc.collect()
 

@@ -26,14 +26,15 @@ def skip(bench, case, impl, why):
     record('skip', bench=bench, case=case, impl=impl, why=str(why))
 
 
-def read_floats(name):
+def read_floats(name, count=-1):
+    # count values (all when -1): only what is used is ever read into RAM.
     with open(name, 'rb') as f:
-        return array.array('f', f.read())
+        return array.array('f', f.read(count * 4 if count >= 0 else -1))
 
 
-def read_shorts(name):
+def read_shorts(name, count=-1):
     with open(name, 'rb') as f:
-        return array.array('h', f.read())
+        return array.array('h', f.read(count * 2 if count >= 0 else -1))
 
 
 def rows_of(flat, width, typecode='f'):

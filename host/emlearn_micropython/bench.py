@@ -45,10 +45,10 @@ QUICK = {
 # (PY_REPEAT) measurements, and the least time one measurement lasts.
 # Emulated boards count instructions (-icount shift=0): exactly repeatable.
 TIMING = {
-    'unix': {'REPEAT': 9, 'PY_REPEAT': 3, 'MIN_US': 20000},
-    'qemu': {'REPEAT': 2, 'PY_REPEAT': 1, 'MIN_US': 2000},
-    'board': {'REPEAT': 5, 'PY_REPEAT': 1, 'MIN_US': 20000},
-    'quick': {'REPEAT': 3, 'PY_REPEAT': 1, 'MIN_US': 500},
+    'unix': {'REPEAT': 9, 'PY_REPEAT': 3, 'MIN_US': 20000, 'MAX_ROWS': 450},
+    'qemu': {'REPEAT': 2, 'PY_REPEAT': 1, 'MIN_US': 2000, 'MAX_ROWS': 100},
+    'board': {'REPEAT': 5, 'PY_REPEAT': 1, 'MIN_US': 20000, 'MAX_ROWS': 100},
+    'quick': {'REPEAT': 3, 'PY_REPEAT': 1, 'MIN_US': 500, 'MAX_ROWS': 450},
 }
 
 
@@ -128,6 +128,10 @@ def run_target(spec, target, prepared, config, quick):
             records += [dict(r, expected=run.get('expected')) for r in got]
             print(f'bench: {spec}: {name} {run["label"]}: {time.time() - t0:.1f} s')
     rows = summarise(records, unit)
+    for row in rows:
+        module = runner.dist_dir(arch) / f'{row["impl"]}.mpy'
+        if row['impl'] in OURS.values() and module.exists():
+            row.setdefault('files', {})[module.name] = module.stat().st_size
     return {
         'target': spec, 'arch': arch, 'unit': unit,
         'float_bits': getattr(target, 'float_bits', None),
@@ -237,22 +241,14 @@ def export_ours(est, folder, made):
     path = folder / 'model.csv'
     path.unlink(missing_ok=True)
     try:
-        convert(est).save(file=str(path), name='model', format='csv')
+        cmodel = convert(est)
+        cmodel.save(file=str(path), name='model', format='csv')
+        made['new_args'] = (cmodel.n_trees, cmodel.n_nodes, cmodel.leaf_words)
     except Exception as e:  # the exporter is reported, not required
         print(f'bench: skip emltrees export: {type(e).__name__}: {e}')
         return
-    counts = {'r': 0, 'n': 0, 'l': 0}
-    for line in path.read_text().splitlines():
-        tag = line.split(',', 1)[0]
-        if tag in counts:
-            counts[tag] += 1
     made['csv'] = path
-    made['new_args'] = (counts['r'], counts['n'], counts['l'])
-    module = runner.dist_dir('x64') / 'emltrees.mpy'
-    files = {'.csv': path.stat().st_size}
-    if module.exists():
-        files['emltrees.mpy'] = module.stat().st_size
-    made['meta']['emltrees'] = {'files': files}
+    made['meta']['emltrees'] = {'files': {'.csv': path.stat().st_size}}
 
 
 def m2cgen_code(est):
@@ -300,7 +296,7 @@ def prepare_iir(config, build):
         path = build / f'sos{order}.bin'
         path.write_bytes(f32(sos.ravel()))
         files[path.name] = path
-    return [{'label': 'orders', 'files': files, 'cfg': {'ORDERS': config['iir']},
+    return [{'label': 'orders', 'files': files, 'cfg': {'ORDERS': config['iir'], 'CHECK': 1000},
              'helpers': ['benchlib.py', 'pyiir.py']}]
 
 
@@ -353,8 +349,9 @@ def summarise(records, unit):
                 expected = expected.get(r['case'])
             if expected is not None:
                 same = sum(a == b for a, b in zip(r['labels'], expected))
-                row['agreement'] = same / len(expected)
-                row['disagree'] = len(expected) - same
+                row['agreement'] = same / len(r['labels'])
+                row['disagree'] = len(r['labels']) - same
+                row['checked'] = len(r['labels'])
         elif kind == 'error':
             row['max_rel_error'] = r['max_rel']
         elif kind == 'skip':
