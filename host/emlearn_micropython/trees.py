@@ -210,6 +210,54 @@ class Model:
         return self._vote_sums(X).astype(np.float32) * self.scale()
 
 
+def _fields(line):
+    for sep in '[]\t\r\n ':
+        line = line.replace(sep, ',')
+    return [f for f in line.split(',') if f]
+
+
+def _float32(fields, exact_key=False):
+    """A value from (decimal[, 0xbits]); thresholds (exact_key) round down."""
+    if len(fields) > 1:
+        return np.array(int(fields[1], 16), dtype=np.uint32).view(np.float32)[()]
+    return floor_float32(float(fields[0])) if exact_key else np.float32(float(fields[0]))
+
+
+def load_csv(text):
+    """A Model from a model file's text (ours or PyPI emlearn's), predicting
+    as the device does. Not a validator: the device loader checks files."""
+    model = Model.__new__(Model)
+    model.kind = 'csv'
+    model.classes_ = None
+    model.leaves, model.roots, model.nodes = [], [], []
+    leaf_bits = 0
+    for line in text.splitlines():
+        fields = _fields(line)
+        tag, rest = (fields[0], fields[1:]) if fields else ('', [])
+        if tag == 'f':
+            model.n_features = int(rest[0])
+        elif tag == 'c':
+            model.n_classes = int(rest[0])
+            model.is_classifier = model.n_classes > 0
+        elif tag == 'lb':
+            leaf_bits = int(rest[0])
+        elif tag == 'l' and model.is_classifier:
+            model.leaves.append(tuple(int(v) for v in rest))
+        elif tag == 'l':
+            model.leaves.append((float32_bits(_float32(rest)),))
+        elif tag == 'r':
+            model.roots.append(int(rest[0]))
+        elif tag == 'n':
+            i = len(model.nodes)
+            children = [i + int(c) if int(c) >= 0 else int(c) for c in rest[2:4]]
+            model.nodes.append([int(rest[0]), _float32([rest[1]] + rest[4:5], exact_key=True)] + children)
+    model.leaf_bits = leaf_bits
+    model.full_weight = 1 if leaf_bits in (0, 32) else 255 if leaf_bits <= 8 else 1 << leaf_bits
+    model.n_trees, model.n_nodes, model.n_leaves = len(model.roots), len(model.nodes), len(model.leaves)
+    model.leaf_words = model.n_leaves + sum(len(v) for v in model.leaves if len(v) > 1)
+    return model
+
+
 def convert(estimator, method='inline', leaf_bits=None):
     """Convert a fitted scikit-learn tree or forest. `method` is accepted for
     compatibility with emlearn ('inline' or 'loadable': the same file).

@@ -163,17 +163,20 @@ static EmlError load_leaf(model_obj_t *o, EmlTreesCursor *c, int32_t line) {
     if (t->n_classes < 0) {
         return EmlUninitialized;
     }
+    if (t->n_classes == 0) {
+        // "value[,0xbits]": the bits, when given, replace the decimal
+        const char *b;
+        size_t b_len;
+        const bool has_bits = eml_trees_next_field(c, &s, &len) && eml_trees_next_field(c, &b, &b_len);
+        if (!(has_bits ? eml_trees_parse_bits(b, b_len, &o->sums[0]) : parse_decimal(s, len, &o->sums[0], &key)) ||
+            eml_trees_next_field(c, &b, &b_len)) {
+            raise_line(line, "malformed leaf value");
+        }
+        return eml_trees_add_leaf(t, o->sums, 1);
+    }
     while (eml_trees_next_field(c, &s, &len)) {
         if (n >= o->sums_capacity) {
             return EmlSizeMismatch;
-        }
-        if (t->n_classes == 0) {
-            // the bits, when given, replace the decimal
-            if (!eml_trees_parse_bits(s, len, &o->sums[0]) && (n > 0 || !parse_decimal(s, len, &o->sums[0], &key))) {
-                raise_line(line, "malformed leaf value");
-            }
-            n = 1;
-            continue;
         }
         if (!eml_trees_parse_int(s, len, &v) || v < 0) {
             raise_line(line, "malformed leaf");
