@@ -78,7 +78,7 @@ def main(args):
             print(f'bench: skip target {spec}: not available ({type(e).__name__}: {e})')
             continue
         try:
-            report = run_target(spec, target, prepared, config, args.quick)
+            report = run_target(spec, target, prepared, config, args.quick, build)
         except runner.DeviceError as e:
             print(f'bench: target {spec} failed: {e}')
             failed = True
@@ -100,7 +100,7 @@ def timing_for(spec, quick):
     return TIMING[kind]
 
 
-def run_target(spec, target, prepared, config, quick):
+def run_target(spec, target, prepared, config, quick, build):
     arch = getattr(target, 'arch', 'x64')
     unit = 'instructions' if spec.startswith('qemu-') else 'us'
     timing = timing_for(spec, quick)
@@ -118,8 +118,11 @@ def run_target(spec, target, prepared, config, quick):
             if name == 'floor' and floor_file:
                 files['emlfloor.mpy'] = floor_file
             files['benchcfg.py'] = cfg_text({**run['cfg'], **timing})
+            script = (BENCH_DIR / f'bench_{name}.py').read_text()
+            keep_run(build / 'runs' / spec.replace(':', '_').replace('/', '_') / f'{name}-{run["label"]}',
+                     files, f'bench_{name}.py', script)
             t0 = time.time()
-            output = target.run((BENCH_DIR / f'bench_{name}.py').read_text(), files, timeout=900)
+            output = target.run(script, files, timeout=900)
             got = [r for r in output.results if isinstance(r, dict) and 't' in r]
             if not any(r['t'] == 'done' for r in got):
                 raise runner.DeviceError(f'bench_{name} did not finish:\n{output.stdout[-2000:]}')
@@ -141,6 +144,15 @@ def run_target(spec, target, prepared, config, quick):
         'timing': timing, 'config': {k: v for k, v in config.items()},
         'skipped_modules': missing, 'rows': rows,
     }
+
+
+def keep_run(folder, files, script_name, script):
+    # Everything one run copies to the target, so a single benchmark can be
+    # repeated by hand: mpremote cp * : + run bench_x.py
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        runner._write(folder / name, data)
+    (folder / script_name).write_text(script)
 
 
 def build_floor(arch):
@@ -409,14 +421,51 @@ TITLES = {
 }
 
 
+def summary(report):
+    """One line per case: our module, the fastest peer, the speedup."""
+    unit = report['unit']
+    lines = ['| benchmark | case | ours | fastest peer | speedup | ours: check | peer: check |',
+             '| --- | --- | ---: | --- | ---: | --- | --- |']
+    rows = report['rows']
+    for bench in SCRIPTS[1:]:
+        cases = list(dict.fromkeys(r['case'] for r in rows if r['bench'] == bench))
+        for case in cases:
+            group = [r for r in rows if r['bench'] == bench and r['case'] == case]
+            ours = next((r for r in group if r['impl'] == OURS[bench] and 'median' in r), None)
+            peers = sorted((r for r in group if r['impl'] != OURS[bench] and 'median' in r),
+                           key=lambda r: r['median'])
+            peer = peers[0] if peers else None
+            cells = [bench, case,
+                     fmt_time(ours['median'], unit) if ours else 'n/a',
+                     f'{peer["impl"]} {fmt_time(peer["median"], unit)}' if peer else 'n/a',
+                     f'{ours["speedup_vs_fastest_peer"]:.0f}x' if ours and peer else '',
+                     check_text(ours) if ours else '', check_text(peer) if peer else '']
+            lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def check_text(r):
+    if 'agreement' in r:
+        text = f'{100 * r["agreement"]:.1f}% agree'
+        return text + (f' ({r["disagree"]} of {r["checked"]} differ)' if r['disagree'] else '')
+    if 'max_rel_error' in r:
+        return f'max err {r["max_rel_error"]:.1e} x rms'
+    return ''
+
+
 def markdown(report):
     unit = report['unit']
     unit_name = 'instructions (1 us = 1000 instructions, -icount shift=0)' if unit == 'instructions' \
         else 'wall-clock time, median of repeats (min..max)'
     lines = [f'### Target `{report["target"]}` ({report["arch"]})', '',
              f'{report["date"]}; unit: {unit_name}; run took {report["seconds"]} s.', '']
+    floor = next((r for r in report['rows'] if r['bench'] == 'floor' and r['impl'] == 'native method'
+                  and 'median' in r), None)
+    if floor:
+        lines += [f'Call floor (empty native method, one array argument): {fmt_time(floor["median"], unit)}.', '']
     for name, why in report['skipped_modules'].items():
         lines.append(f'- skipped `{name}`: {why}')
+    lines += ['', summary(report)]
     for bench in SCRIPTS:
         rows = [r for r in report['rows'] if r['bench'] == bench]
         if not rows:
@@ -435,13 +484,7 @@ def markdown_row(r, unit):
     spread = f'{fmt_time(r["min"], unit)}..{fmt_time(r["max"], unit)}' if r.get('n', 0) > 1 else ''
     ratio = r.get('speedup_vs_fastest_peer')
     ratio = '' if ratio is None else f'{ratio:.1f}x' if ratio < 100 else f'{ratio:.0f}x'
-    check = ''
-    if 'agreement' in r:
-        check = f'{100 * r["agreement"]:.1f}% agree'
-        if r['disagree']:
-            check += f' ({r["disagree"]} differ)'
-    elif 'max_rel_error' in r:
-        check = f'max err {r["max_rel_error"]:.1e} x rms'
+    check = check_text(r)
     ram = fmt_bytes(r.get('ram_bytes'))
     if 'code_ram_bytes' in r:
         ram += f' (+code {fmt_bytes(r["code_ram_bytes"])})'
