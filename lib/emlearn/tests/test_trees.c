@@ -1,0 +1,183 @@
+// Host tests of eml_trees.h: key order, text helpers, model building,
+// validation and prediction.
+#include <math.h>
+#include <string.h>
+#include "eml_trees.h"
+#include "eml_test.h"
+
+static uint32_t bits_of(float f) {
+    uint32_t b;
+    memcpy(&b, &f, sizeof(b));
+    return b;
+}
+
+static float float_of(uint32_t b) {
+    float f;
+    memcpy(&f, &b, sizeof(f));
+    return f;
+}
+
+// key(a) <= key(b) exactly when a <= b, for non-NaN floats, sampled widely
+// (every 4099th bit pattern against neighbours and specials).
+static void test_key_order(void) {
+    const float specials[] = {0.0f, -0.0f, 1.0f, -1.0f, INFINITY, -INFINITY, 1e-45f, -1e-45f, 3.4028235e38f};
+    for (uint64_t i = 0; i <= 0xffffffffu; i += 4099) {
+        const float a = float_of((uint32_t)i);
+        if (isnan(a)) {
+            CHECK(eml_trees_is_nan((uint32_t)i));
+            continue;
+        }
+        const float b = nextafterf(a, INFINITY);
+        const float c = nextafterf(a, -INFINITY);
+        CHECK((eml_trees_key(bits_of(a)) <= eml_trees_key(bits_of(b))) == (a <= b));
+        CHECK((eml_trees_key(bits_of(b)) <= eml_trees_key(bits_of(a))) == (b <= a));
+        CHECK((eml_trees_key(bits_of(c)) <= eml_trees_key(bits_of(a))) == (c <= a));
+        for (size_t s = 0; s < sizeof(specials) / sizeof(specials[0]); s++) {
+            const float d = specials[s];
+            CHECK((eml_trees_key(bits_of(a)) <= eml_trees_key(bits_of(d))) == (a <= d));
+            CHECK((eml_trees_key(bits_of(d)) <= eml_trees_key(bits_of(a))) == (d <= a));
+        }
+    }
+    CHECK(eml_trees_key(bits_of(0.0f)) == eml_trees_key(bits_of(-0.0f)));
+}
+
+static void test_text(void) {
+    int32_t v = 0;
+    uint32_t u = 0;
+    CHECK(eml_trees_parse_int("-2147483648", 11, &v) && v == INT32_MIN);
+    CHECK(eml_trees_parse_int("2147483647", 10, &v) && v == INT32_MAX);
+    CHECK(!eml_trees_parse_int("2147483648", 10, &v));
+    CHECK(!eml_trees_parse_int("99999999999", 11, &v));
+    CHECK(!eml_trees_parse_int("-", 1, &v) && !eml_trees_parse_int("1x", 2, &v) && !eml_trees_parse_int("", 0, &v));
+    CHECK(eml_trees_parse_bits("0x3f800000", 10, &u) && u == 0x3f800000u);
+    CHECK(eml_trees_parse_bits("0XFF", 4, &u) && u == 0xffu);
+    CHECK(!eml_trees_parse_bits("0x", 2, &u) && !eml_trees_parse_bits("0x123456789", 11, &u));
+    CHECK(!eml_trees_parse_bits("0x12g4", 6, &u) && !eml_trees_parse_bits("1234", 4, &u));
+    const char *good[] = {"1", "-1.5", "+.5", "5.", "1e-06", "2.45E+3", "0.000001"};
+    const char *bad[] = {"", ".", "-", "e5", "1e", "1e+", "nan", "inf", "1.2.3", "0x10", "1,2"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        CHECK(eml_trees_is_decimal(good[i], strlen(good[i])));
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(!eml_trees_is_decimal(bad[i], strlen(bad[i])));
+    }
+    const char *line = "l,[  0 255   0]\r\n";
+    EmlTreesCursor c = {line, line + strlen(line)};
+    const char *f;
+    size_t len;
+    const char *expect[] = {"l", "0", "255", "0"};
+    for (int i = 0; i < 4; i++) {
+        CHECK(eml_trees_next_field(&c, &f, &len) && len == strlen(expect[i]) && !memcmp(f, expect[i], len));
+    }
+    CHECK(!eml_trees_next_field(&c, &f, &len));
+}
+
+// Two trees over 2 features, 3 classes:
+// tree 0: x0 <= 0.5 ? class 0 : (x1 <= -1 ? class 1 : weights {0, 2^23, 2^23})
+// tree 1: a single leaf, class 2 (negative root).
+static void build(EmlTrees *t, EmlTreesNode *nodes, int32_t *roots, uint32_t *leaves, int32_t leaf_capacity) {
+    CHECK(eml_trees_init(t, nodes, 4, roots, 2, leaves, leaf_capacity) == EmlOk);
+    CHECK(eml_trees_add_node(t, 0, 0, 1, -1) == EmlUninitialized);
+    CHECK(eml_trees_set_features(t, 2) == EmlOk);
+    CHECK(eml_trees_set_classes(t, 3) == EmlOk);
+    CHECK(eml_trees_set_leaf_bits(t, 24) == EmlOk);
+    const uint32_t c0 = 0, c1 = 1, c2 = 2, w[3] = {0, 1u << 23, 1u << 23}, too_big[3] = {0, (1u << 24) + 1, 0};
+    CHECK(eml_trees_add_leaf(t, &c0, 1) == EmlOk);
+    CHECK(eml_trees_add_leaf(t, &c1, 1) == EmlOk);
+    CHECK(eml_trees_add_leaf(t, w, 3) == EmlOk);
+    CHECK(eml_trees_add_leaf(t, &c2, 1) == EmlOk);
+    CHECK(eml_trees_add_leaf(t, too_big, 3) == EmlOutOfRange);
+    CHECK(eml_trees_add_leaf(t, w, 2) == EmlSizeMismatch);
+    const uint32_t c3 = 3;
+    CHECK(eml_trees_add_leaf(t, &c3, 1) == EmlOutOfRange);
+    CHECK(eml_trees_add_root(t, 0) == EmlOk);
+    CHECK(eml_trees_add_root(t, -4) == EmlOk);
+    CHECK(eml_trees_add_node(t, 0, eml_trees_key(bits_of(0.5f)), -1, 1) == EmlOk);
+    CHECK(eml_trees_add_node(t, 1, eml_trees_key(bits_of(-1.0f)), -2, -3) == EmlOk);
+    CHECK(eml_trees_add_node(t, 2, 0, -1, -1) == EmlOutOfRange);  // feature
+    CHECK(eml_trees_add_node(t, 0, 0, 0, -1) == EmlOutOfRange);   // self jump
+}
+
+static void test_model(void) {
+    EmlTrees t;
+    EmlTreesNode nodes[4];
+    int32_t roots[2], keys[2];
+    uint32_t leaves[16], sums[3];
+    int32_t bad;
+    build(&t, nodes, roots, leaves, 16);
+    CHECK(eml_trees_finish(&t, &bad) == EmlUninitialized);  // no scratch yet
+    t.keys = keys;
+    t.sums = sums;
+    t.scale = 1.0f / (2.0f * 16777216.0f);
+    CHECK(eml_trees_finish(&t, &bad) == EmlOk);
+    const float x[][2] = {{0.5f, 9.0f}, {0.50000006f, -1.0f}, {0.50000006f, -0.99999994f}, {-INFINITY, 0.0f}};
+    const int32_t expect[] = {0, 1, 2, 0};
+    for (int i = 0; i < 4; i++) {
+        CHECK(eml_trees_map_float(&t, x[i]) == 0);
+        CHECK(eml_trees_vote(&t) == expect[i]);
+    }
+    // x1 == -1: tree 0 votes class 1 fully, tree 1 class 2: tie, lower index wins
+    float proba[3];
+    const float y[2] = {1.0f, -1.0f};
+    eml_trees_map_float(&t, y);
+    CHECK(eml_trees_vote(&t) == 1);
+    eml_trees_proba(&t, proba);
+    CHECK(proba[0] == 0.0f && proba[1] == 0.5f && proba[2] == 0.5f);
+    const float nan_x[2] = {NAN, 0.0f};
+    CHECK(eml_trees_map_float(&t, nan_x) != 0);
+    const int16_t xi[2] = {1, -1};
+    eml_trees_map_int16(&t, xi);
+    CHECK(eml_trees_vote(&t) == 1);
+
+    // Too small: counts go on, finish names the capacity.
+    build(&t, nodes, roots, leaves, 6);
+    t.keys = keys;
+    t.sums = sums;
+    CHECK(eml_trees_finish(&t, &bad) == EmlCapacityExceeded);
+    CHECK(t.n_leaves == 4 && t.n_vector_words == 3 && t.n_nodes == 2 && t.n_trees == 2);
+
+    // Children beyond the nodes read, roots beyond the nodes.
+    build(&t, nodes, roots, leaves, 16);
+    t.keys = keys;
+    t.sums = sums;
+    CHECK(eml_trees_add_node(&t, 0, 0, 5, -1) == EmlOk);
+    CHECK(eml_trees_finish(&t, &bad) == EmlOutOfRange && bad == 2);
+    build(&t, nodes, roots, leaves, 16);
+    t.keys = keys;
+    t.sums = sums;
+    t.roots[1] = 7;
+    CHECK(eml_trees_finish(&t, &bad) == EmlOutOfRange && bad == 1);
+}
+
+static void test_regression(void) {
+    EmlTrees t;
+    EmlTreesNode nodes[1];
+    int32_t roots[2], keys[1];
+    uint32_t leaves[2], sums[1];
+    int32_t bad;
+    CHECK(eml_trees_init(&t, nodes, 1, roots, 2, leaves, 2) == EmlOk);
+    CHECK(eml_trees_set_features(&t, 1) == EmlOk && eml_trees_set_classes(&t, 0) == EmlOk);
+    const uint32_t a = bits_of(1.5f), b = bits_of(-3.0f), nan_leaf = 0x7fc00000u;
+    CHECK(eml_trees_add_leaf(&t, &nan_leaf, 1) == EmlOutOfRange);
+    CHECK(eml_trees_add_leaf(&t, &a, 1) == EmlOk && eml_trees_add_leaf(&t, &b, 1) == EmlOk);
+    CHECK(eml_trees_add_node(&t, 0, eml_trees_key(bits_of(0.0f)), -1, -2) == EmlOk);
+    CHECK(eml_trees_add_root(&t, 0) == EmlOk && eml_trees_add_root(&t, -2) == EmlOk);
+    t.keys = keys;
+    t.sums = sums;
+    t.scale = 0.5f;
+    CHECK(eml_trees_finish(&t, &bad) == EmlOk);
+    const float x0 = -0.0f, x1 = 1e-45f;
+    eml_trees_map_float(&t, &x0);
+    CHECK(eml_trees_regress(&t) == -0.75f);
+    eml_trees_map_float(&t, &x1);
+    CHECK(eml_trees_regress(&t) == -3.0f);
+}
+
+int main(void) {
+    test_key_order();
+    test_text();
+    test_model();
+    test_regression();
+    TEST_DONE("eml_trees");
+    return 0;
+}
