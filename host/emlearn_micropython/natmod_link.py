@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Link a native module's objects into a .mpy, adding the libgcc helpers.
+
+Soft-float ARM code (armv6m, armv7m) turns float arithmetic, float<->int
+conversions and integer division into calls to compiler helpers such as
+__aeabi_fmul or __aeabi_idiv. MicroPython 1.23's mpy_ld links only the
+object files it is given and does not search libraries, so this front end:
+
+1. lists the global symbols the module objects leave undefined, minus the
+   ones mpy_ld resolves itself (mp_fun_table and friends);
+2. finds the libgcc.a members that define them, then the members those need,
+   until nothing new is needed;
+3. checks that each member is something mpy_ld can link (only relocation
+   types it knows, no writable data) and fails naming the symbol otherwise;
+4. runs mpy_ld with the module objects FIRST (armv6m reaches mpy_init with a
+   short branch from the start of the text), then the members, then our
+   small run-time object (src/natmod_runtime.c: __aeabi_idiv0, which libgcc
+   defines only weakly and mpy_ld ignores weak definitions; memset and
+   friends, which native modules otherwise lack) when something needs it.
+
+Runs as a script from src/natmod.mk with the venv's Python (needs pyelftools).
+"""
+import argparse
+import io
+import os
+import re
+import subprocess
+import sys
+
+from elftools.elf.elffile import ELFFile
+
+# Undefined symbols that mpy_ld resolves without any object defining them.
+MPY_LD_PROVIDES = {
+    '_GLOBAL_OFFSET_TABLE_', 'mp_fun_table', 'mp_native_qstr_table', 'mp_native_obj_table',
+    'mp_type_type', 'mp_type_str', 'mp_type_list', 'mp_type_dict',
+    'mp_type_fun_builtin_0', 'mp_type_fun_builtin_1', 'mp_type_fun_builtin_2',
+    'mp_type_fun_builtin_3', 'mp_type_fun_builtin_var', 'mp_type_Exception',
+    'mp_stream_read_obj', 'mp_stream_readinto_obj', 'mp_stream_unbuffered_readline_obj',
+    'mp_stream_write_obj',
+}
+
+# Relocation types (by ELF machine) that mpy_ld 1.23 handles in .text/.rodata.
+TEXT_RELOCS = {
+    'EM_ARM': {3, 10, 25, 26, 30},      # REL32, THM_CALL, BASE_PREL, GOT_BREL, THM_JUMP24
+    'EM_X86_64': {2, 4, 9, 42},         # PC32, PLT32, GOTPCREL, REX_GOTPCRELX
+    'EM_386': {2, 3, 4, 10, 43},        # PC32, GOT32, PLT32, GOTPC, GOT32X
+}
+
+# What a helper symbol usually means in the C source, for error messages.
+HINTS = [
+    (r'^__aeabi_fdiv$|^__divsf3$', 'float division: multiply by a reciprocal computed '
+     'in Python or on the host instead (float division is banned in our C)'),
+    (r'^__aeabi_d|^__.*df[23]$|^__.*df$', 'double-precision arithmetic: a double constant '
+     '(write 0.5f, not 0.5) or a double variable in float code'),
+    (r'^(mem|str)', 'a C library function: native modules have no libc; gcc emits '
+     'memset/memcpy for big struct initialisers and copies, so fill them field by field'),
+    (r'f$|^(sqrt|exp|log|pow|sin|cos|tan|atan|floor|ceil|fabs|round)', 'a libm function: '
+     'native modules cannot call libm; write it with + - * and compares'),
+]
+
+
+class LinkFailure(Exception):
+    """The module cannot be linked; the message says why and what to change."""
+
+
+def hint(symbol):
+    for pattern, text in HINTS:
+        if re.search(pattern, symbol):
+            return text
+    return 'not a libgcc helper'
+
+
+def read_archive(path):
+    """Members of an ar archive (GNU format): {name: bytes}."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    if not data.startswith(b'!<arch>\n'):
+        raise LinkFailure(f'{path}: not an ar archive')
+    members, long_names, pos = {}, b'', 8
+    while pos + 60 <= len(data):
+        header = data[pos:pos + 60]
+        name = header[:16].decode().rstrip()
+        size = int(header[48:58].decode().strip())
+        body = data[pos + 60:pos + 60 + size]
+        pos += 60 + size + (size & 1)
+        if name == '//':
+            long_names = body
+        elif name in ('/', '/SYM64/'):
+            continue
+        elif name.startswith('/') and name[1:].isdigit():
+            start = int(name[1:])
+            members[long_names[start:long_names.index(b'/\n', start)].decode()] = body
+        else:
+            members[name.rstrip('/')] = body
+    return members
+
+
+class Elf:
+    """The symbols and linkability of one relocatable object."""
+
+    def __init__(self, name, data):
+        self.name = name
+        elf = ELFFile(io.BytesIO(data))
+        self.machine = elf['e_machine']
+        self.defined, self.weak, self.undefined = set(), set(), set()
+        symtab = elf.get_section_by_name('.symtab')
+        for sym in symtab.iter_symbols() if symtab else ():
+            bind = sym['st_info']['bind']
+            if not sym.name or bind == 'STB_LOCAL':
+                continue
+            if sym['st_shndx'] == 'SHN_UNDEF':
+                self.undefined.add(sym.name)
+            elif bind == 'STB_WEAK':
+                self.weak.add(sym.name)
+            else:
+                self.defined.add(sym.name)
+        self.problems = self._problems(elf)
+
+    def _problems(self, elf):
+        """Why mpy_ld could not link this object (empty when it can)."""
+        problems = []
+        allowed = TEXT_RELOCS.get(self.machine)
+        for sec in elf.iter_sections():
+            name = sec.name
+            if sec['sh_type'] in ('SHT_PROGBITS', 'SHT_NOBITS') and sec.data_size:
+                if name.startswith(('.data', '.bss')) and not name.startswith('.data.rel.ro'):
+                    problems.append(f'writable data in {name}')
+            if sec['sh_type'] in ('SHT_REL', 'SHT_RELA') and allowed:
+                target = elf.get_section(sec['sh_info']).name
+                if not target.startswith(('.text', '.rodata')):
+                    continue
+                bad = {r['r_info_type'] for r in sec.iter_relocations()} - allowed
+                if bad:
+                    problems.append(f'relocation types {sorted(bad)} in {target}, which mpy_ld '
+                                    f'cannot apply (e.g. absolute addresses in a jump table)')
+        return problems
+
+
+def resolve(objects, library, runtime=frozenset()):
+    """The library members the objects need, in a fixed order.
+
+    objects: list of Elf (the module); library: {member name: Elf};
+    runtime: the names our run-time object defines (used before libgcc's).
+    Returns (members, runtime names used). Raises LinkFailure naming the symbol
+    when a needed symbol is nowhere or its member cannot be linked.
+    """
+    strong, weak_only = {}, {}
+    for member in sorted(library):
+        for sym in library[member].defined:
+            strong.setdefault(sym, member)
+        for sym in library[member].weak:
+            weak_only.setdefault(sym, member)
+    have = set().union(*(o.defined | o.weak for o in objects))
+    wanted = [(s, o.name) for o in objects for s in sorted(o.undefined)]
+    chosen, used = [], set()
+    while wanted:
+        sym, user = wanted.pop(0)
+        if sym in have or sym in MPY_LD_PROVIDES:
+            continue
+        if sym in runtime:
+            used.add(sym)
+            continue
+        member = strong.get(sym)
+        if member is None:
+            where = 'only weakly in ' + weak_only[sym] if sym in weak_only else 'nowhere in libgcc'
+            raise LinkFailure(f'{user} needs {sym}, defined {where}: {hint(sym)}')
+        elf = library[member]
+        if elf.problems:
+            raise LinkFailure(f'{user} needs {sym} ({hint(sym)}); it comes from libgcc member '
+                              f'{member}, which MicroPython\'s mpy_ld cannot link: '
+                              f'{"; ".join(elf.problems)}')
+        chosen.append(member)
+        have |= elf.defined | elf.weak
+        wanted += [(s, member) for s in sorted(elf.undefined)]
+    return chosen, sorted(used)
+
+
+def link(args):
+    objects = [Elf(os.path.basename(p), open(p, 'rb').read()) for p in args.objects]
+    if not any('mpy_init' in o.defined for o in objects[:1]):
+        raise LinkFailure(f'{objects[0].name}: mpy_init must be defined in the first source '
+                          'file (and be its first function)')
+    runtime = set()
+    if args.runtime:
+        rt = Elf(os.path.basename(args.runtime), open(args.runtime, 'rb').read())
+        runtime = rt.defined
+    raw, library = {}, {}
+    if args.libgcc and os.path.exists(args.libgcc):
+        raw = read_archive(args.libgcc)
+        library = {name: Elf(name, data) for name, data in raw.items() if data[:4] == b'\x7fELF'}
+    members, used = resolve(objects, library, frozenset(runtime))
+    extra = []
+    helper_dir = os.path.join(os.path.dirname(os.path.abspath(args.output)), 'libgcc')
+    os.makedirs(helper_dir, exist_ok=True)
+    for name in members:
+        path = os.path.join(helper_dir, name)
+        with open(path, 'wb') as f:
+            f.write(raw[name])
+        extra.append(path)
+    if used:
+        extra.append(args.runtime)
+    # mpy_ld stores the output name in the file (tracebacks show it), so run
+    # it where the output goes and name it plainly.
+    cmd = [sys.executable, os.path.abspath(args.mpy_ld), '--arch', args.arch,
+           '-o', os.path.basename(args.output)]
+    cmd += ['--qstrs', os.path.abspath(args.qstrs)] if args.qstrs else []
+    cmd += ['-vvv'] if args.verbose else []
+    inputs = [os.path.abspath(p) for p in args.objects + extra]
+    proc = subprocess.run(cmd + inputs, capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.abspath(args.output)))
+    log = proc.stdout + proc.stderr
+    if proc.returncode != 0 or 'LinkError' in log:
+        raise LinkFailure(explain(log, args.arch, members))
+    if args.verbose:
+        print(log, end='')
+    with open(args.output + '.helpers', 'w') as f:
+        f.write(summary(members, used) + '\n')
+    return members, used
+
+
+def summary(members, used):
+    """One line naming the libgcc members and run-time functions linked in."""
+    parts = [' '.join(m[:-2] for m in members)] if members else []
+    parts += [f'natmod_runtime ({" ".join(used)})'] if used else []
+    return ' + '.join(parts)
+
+
+def explain(log, arch, members):
+    """A clear message for an mpy_ld failure, keeping its own last lines."""
+    tail = '\n'.join(log.strip().splitlines()[-6:])
+    if 'asm_jump_thumb' in log:
+        reason = ('mpy_init is more than 2 KB from the start of the text, out of reach of '
+                  f'{arch}\'s entry branch: define mpy_init FIRST in the first source file')
+    else:
+        reason = 'mpy_ld failed'
+    used = ', '.join(members) or 'none'
+    return f'{reason} (libgcc members linked: {used})\n{tail}'
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--arch', required=True)
+    parser.add_argument('--mpy-ld', required=True, help="MicroPython's tools/mpy_ld.py")
+    parser.add_argument('--libgcc', default='', help='libgcc.a for this arch (may be empty)')
+    parser.add_argument('--runtime', default='', help='our run-time object (natmod_runtime.o)')
+    parser.add_argument('--qstrs', default='')
+    parser.add_argument('--verbose', action='store_true')
+    parser.add_argument('-o', '--output', required=True)
+    parser.add_argument('objects', nargs='+')
+    args = parser.parse_args(argv)
+    try:
+        members, used = link(args)
+    except LinkFailure as e:
+        module = os.path.basename(args.output).split('.')[0]
+        print(f'error: cannot link {module} for {args.arch}: {e}', file=sys.stderr)
+        return 1
+    if members or used:
+        print(f'  {args.arch}: linked {summary(members, used)}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
