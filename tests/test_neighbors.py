@@ -59,21 +59,29 @@ def sklearn_predict(X, y, Q, k):
     return model.fit(X.astype(np.float64), y).predict(Q.astype(np.float64))
 
 
-DEVICE_AGREEMENT = '''
-import array, emlneighbors, emltest
+# Device scripts stream items and queries from the files one row at a time
+# (readinto), so that digits fits in a small board heap next to its model.
+DEVICE_ROWS = '''
+import array, gc, emlneighbors, emltest
+def rows(name, nf, typecode='h'):
+    row = array.array(typecode, bytes(nf * (2 if typecode == 'h' else 4)))
+    with open(name, 'rb') as f:
+        while f.readinto(row) == len(row) * (2 if typecode == 'h' else 4):
+            yield row
+'''
+
+DEVICE_AGREEMENT = DEVICE_ROWS + '''
 for name, nf in NAMES:
-    X = emltest.read_array(name + '_X.bin', 'h')
     y = emltest.read_array(name + '_y.bin', 'i')
-    Q = emltest.read_array(name + '_Q.bin', 'h')
-    X, Q = memoryview(X), memoryview(Q)
-    n_q = len(Q) // nf
     for k in KS:
+        m = None
+        gc.collect()
         m = emlneighbors.new(len(y), nf, k)
-        for i in range(len(y)):
-            m.additem(X[i * nf:(i + 1) * nf], y[i])
+        for i, row in enumerate(rows(name + '_X.bin', nf)):
+            m.additem(row, y[i])
         preds = []
-        for i in range(n_q):
-            preds.append(m.predict(Q[i * nf:(i + 1) * nf]))
+        for i, row in enumerate(rows(name + '_Q.bin', nf)):
+            preds.append(m.predict(row))
             if k == KS[-1]:
                 emltest.emit('res', name, i, [m.getresult(j) for j in range(k)])
         emltest.emit('pred', name, k, preds)
@@ -83,7 +91,8 @@ for name, nf in NAMES:
 def test_agreement_with_sklearn(device):
     files, data, names = {}, {}, []
     for name in DATASETS:
-        X, y, Q, _, _ = dataset(name)
+        # digits: 500 items (66 KB per model) leaves room on a 256 KB board heap
+        X, y, Q, _, _ = dataset(name, n_train=500 if name == 'digits' else None)
         data[name] = (X, y, Q)
         names.append((name, X.shape[1]))
         files.update({f'{name}_X.bin': X.tobytes(), f'{name}_y.bin': y.tobytes(), f'{name}_Q.bin': Q.tobytes()})
@@ -185,20 +194,17 @@ def test_learning_one_item_at_a_time(device):
         assert np.all((np.array(preds) == sk) | ambiguous), f'{name} k={k} n={n}'
 
 
-DEVICE_LOAD = '''
-import array, emlneighbors, emltest
+DEVICE_LOAD = DEVICE_ROWS + '''
 m = emlneighbors.load(open('knn.csv'), K, N_ITEMS + 5)
-raw = emltest.read_array('raw.bin', 'f')
 nf = m.n_features
 emltest.emit('shape', m.n_items, nf, m.max_items, m.k)
 out = array.array('h', bytes(2 * nf))
 for i in range(0, m.n_items, 37):
     emltest.emit('item', i, m.getitem(i, out), list(out))
 xq = array.array('h', bytes(2 * nf))
-x = memoryview(raw)
 preds, quant = [], []
-for i in range(len(raw) // nf):
-    m.quantize(x[i * nf:(i + 1) * nf], xq)
+for x in rows('raw.bin', nf, 'f'):
+    m.quantize(x, xq)
     quant.append(list(xq))
     preds.append(m.predict(xq))
 emltest.emit('quant', quant)
@@ -206,13 +212,14 @@ emltest.emit('pred', preds)
 i = m.additem(xq, 12345)
 m.predict(xq)
 emltest.emit('add', i, m.n_items, m.getresult(0))
+m = None
 with open('knn.csv', 'rb') as f:
     emltest.emit('binary', emlneighbors.load(f, 1).n_items)
 '''
 
 
 def test_export_and_streaming_load(device, tmp_path):
-    X, y, Q, scaler, raw_test = dataset('digits', seed=2)
+    X, y, Q, scaler, raw_test = dataset('digits', seed=2, n_train=300)
     path = neighbors.save(tmp_path / 'knn.csv', X, y, scaler)
     X2, y2, scaler2 = neighbors.loads(path.read_text())
     np.testing.assert_array_equal(X2, X)
@@ -220,7 +227,7 @@ def test_export_and_streaming_load(device, tmp_path):
     np.testing.assert_array_equal(scaler2.scale_, scaler.scale_)
     # test rows scaled on the device from float32 features, with values beyond
     # the training range (clipped) mixed in
-    raw = raw_test.astype(np.float32)[:200]
+    raw = raw_test.astype(np.float32)[:100]
     raw[::7] = raw[::7] * 3 - 20
     k = 5
     script = f'K = {k}\nN_ITEMS = {len(X)}\n' + DEVICE_LOAD
