@@ -189,10 +189,10 @@ static EmlError load_leaf(model_obj_t *o, EmlTreesCursor *c, int32_t line) {
 // "n,feature,threshold,left,right[,0xbits]": the bits, when given, are
 // the exact float32 threshold and the decimal is only for people.
 static EmlError load_node(model_obj_t *o, EmlTreesCursor *c, int32_t line) {
-    const char *s[6];
-    size_t len[6];
+    const char *s[5];
+    size_t len[5];
     int n = 0;
-    while (n < 6 && eml_trees_next_field(c, &s[n], &len[n])) {
+    while (n < 5 && eml_trees_next_field(c, &s[n], &len[n])) {
         n++;
     }
     int32_t feature, left, right, key;
