@@ -3,7 +3,7 @@
 Error measures, against numpy in float64 from the same float32 input, both
 divided by the RMS of the exact spectrum (= sqrt(n) * input RMS, Parseval):
 the RMS of the error must stay within log2(n) * eps32 and the largest
-error (per real or imaginary part) within 2 * log2(n) * eps32. Pure tones
+error (per real or imaginary part) within 1.5 * log2(n) * eps32. Pure tones
 are the worst case for the largest error: all the energy sits in one bin.
 """
 import numpy as np
@@ -90,9 +90,10 @@ def test_fft_matches_numpy(device):
             e_rms = np.sqrt(np.mean(np.abs(g - r) ** 2)) / scale
             for metric, e in (('max', e_max), ('rms', e_rms)):
                 key = f'{name} {metric}'
-                worst[key] = max(worst.get(key, (0, None)), (e / bound, (n, kind, e)))
+                if key not in worst or e / bound > worst[key][0]:
+                    worst[key] = (e / bound, (n, kind, e))
             assert e_rms <= bound, f'{name} n={n} {kind}: rms error {e_rms:.3g} x RMS'
-            assert e_max <= 2 * bound, f'{name} n={n} {kind}: max error {e_max:.3g} x RMS'
+            assert e_max <= 1.5 * bound, f'{name} n={n} {kind}: max error {e_max:.3g} x RMS'
     for name, (ratio, where) in worst.items():
         print(f'worst {name}: {where[2]:.3g} x RMS at n={where[0]} {where[1]} '
               f'({ratio:.2f} of log2(n)*eps32)')

@@ -1,4 +1,4 @@
-// In-place radix-2 FFT of float32 data, power-of-two sizes, plus a real FFT
+// In-place radix-4 (+ one radix-2 stage) FFT of float32 data, power-of-two sizes, plus a real FFT
 // that runs a complex FFT of half the size and a split step.
 // The forward transform is unnormalized, like numpy.fft.fft:
 //     X[k] = sum_j x[j] * exp(-2*pi*i*j*k/n)
@@ -16,6 +16,9 @@ extern "C" {
 #ifndef EML_FFT_MAX_LENGTH
 #define EML_FFT_MAX_LENGTH 65536
 #endif
+#if EML_FFT_MAX_LENGTH > 65536
+#error "EML_FFT_MAX_LENGTH above 65536: the twiddle maths needs k <= 8192"
+#endif
 
 typedef struct {
     int length;       // n: a power of two, 2..EML_FFT_MAX_LENGTH
@@ -25,11 +28,17 @@ typedef struct {
     float *twiddles;
 } EmlFFT;
 
-// cos(2*pi*t) and sin(2*pi*t) for t in [0, 1/8]: Taylor series in t with
-// the (2*pi)^j/j! factors folded into the coefficients. The leading sine
-// term is split as t * (6.28125 + 0.00193530717): 6.28125 has 11 bits, so
-// t * 6.28125 is exact for t = k/n with k < 2^13.
-static inline void eml_fft_sincos_octant(float t, float *c, float *s) {
+// cos(2*pi*t) and sin(2*pi*t) for t = k/n in [0, 1/8], n = 2^m, inv_n = 1/n
+// (exact), k <= 8192: Taylor series in t with the (2*pi)^j/j! factors folded
+// into the coefficients.
+// sin: the leading term is split as t * (6.28125 + 0.00193530717), and
+// t * 6.28125 (11 bits) is exact.
+// cos = 1 - p with p = u * (C2 - u * R(u)), u = t^2. The large part of p,
+// u_hi * C2_hi, is exact (12-bit factors: u_hi is k*k without its low 14
+// bits), 1 - u_hi * C2_hi is computed with its rounding error (Fast2Sum),
+// and the small rest is added last: about half an ulp in all.
+static inline void eml_fft_sincos_octant(int k, float inv_n, float *c, float *s) {
+    const float t = (float)k * inv_n;
     const float u = t * t;
     float ps = 42.0586929f;
     ps = ps * u - 76.7058563f;
@@ -37,12 +46,18 @@ static inline void eml_fft_sincos_octant(float t, float *c, float *s) {
     ps = ps * u - 41.3417015f;
     ps = ps * u + 0.00193530717f;
     *s = t * 6.28125f + t * ps;
-    float pc = -26.4262562f;
-    pc = pc * u + 60.2446404f;
-    pc = pc * u - 85.4568176f;
-    pc = pc * u + 64.9393921f;
-    pc = pc * u - 19.7392082f;
-    *c = 1.0f + u * pc;
+    float r = -26.4262562f;
+    r = r * u + 60.2446404f;
+    r = r * u - 85.4568176f;
+    r = r * u + 64.9393921f;
+    const int kk = k * k, kk_lo = kk & 0x3fff;
+    const float inv_n2 = inv_n * inv_n;
+    const float u_hi = (float)(kk - kk_lo) * inv_n2, u_lo = (float)kk_lo * inv_n2;
+    const float p_hi = u_hi * 19.7421875f;
+    const float rest = u_lo * 19.7421875f + u * (-0.00297869788f - u * r);
+    const float sum = 1.0f - p_hi;
+    const float err = (1.0f - sum) - p_hi;
+    *c = sum + (err - rest);
 }
 
 // Check the size and fill the twiddle table (length n) by octant symmetry.
@@ -63,9 +78,9 @@ static inline EmlError eml_fft_init(EmlFFT *fft, int length, float *twiddles) {
         float c, s;
         if (r > eighth) {
             // cos(pi/2 - a) = sin(a)
-            eml_fft_sincos_octant((float)(quarter - r) * inv_n, &s, &c);
+            eml_fft_sincos_octant(quarter - r, inv_n, &s, &c);
         } else {
-            eml_fft_sincos_octant((float)r * inv_n, &c, &s);
+            eml_fft_sincos_octant(r, inv_n, &c, &s);
         }
         twiddles[2 * k] = k > quarter ? -c : c;
         twiddles[2 * k + 1] = s;
@@ -96,8 +111,21 @@ static inline void eml_fft_bitreverse(float *re, float *im, int n) {
     }
 }
 
-// The first two radix-2 stages, whose twiddles are 1 and -i.
-static inline void eml_fft_first_stages(float *re, float *im, int n) {
+// The twiddle exp(-2*pi*i*k/n_table) for 0 <= k < n_table, as (c, s) with
+// the value c - i*s, from the half-turn table by w(k + n/2) = -w(k).
+static inline void eml_fft_twiddle(const EmlFFT *fft, int k, float *c, float *s) {
+    const int half = fft->length >> 1;
+    if (k < half) {
+        *c = fft->twiddles[2 * k];
+        *s = fft->twiddles[2 * k + 1];
+    } else {
+        *c = -fft->twiddles[2 * (k - half)];
+        *s = -fft->twiddles[2 * (k - half) + 1];
+    }
+}
+
+// One radix-2 stage with span 2 (twiddle 1).
+static inline void eml_fft_radix2_first(float *re, float *im, int n) {
     for (int i = 0; i < n; i += 2) {
         const float ar = re[i], ai = im[i], br = re[i + 1], bi = im[i + 1];
         re[i] = ar + br;
@@ -105,47 +133,75 @@ static inline void eml_fft_first_stages(float *re, float *im, int n) {
         re[i + 1] = ar - br;
         im[i + 1] = ai - bi;
     }
-    for (int i = 0; i + 3 < n; i += 4) {
-        float tr = re[i + 2], ti = im[i + 2];
-        re[i + 2] = re[i] - tr;
-        im[i + 2] = im[i] - ti;
-        re[i] += tr;
-        im[i] += ti;
-        // (x * -i) = (x.im, -x.re)
-        tr = im[i + 3];
-        ti = -re[i + 3];
-        re[i + 3] = re[i + 1] - tr;
-        im[i + 3] = im[i + 1] - ti;
-        re[i + 1] += tr;
-        im[i + 1] += ti;
+}
+
+// Radix-4 butterfly on x[i], x[i+h], x[i+2h], x[i+3h] (the two radix-2
+// stages of half-spans h and 2h at once), with b1 = w^2 x1, b2 = w x2,
+// b3 = w^3 x3 already multiplied by their twiddles:
+//     y0 = (x0 + b1) + (b2 + b3)    y2 = (x0 + b1) - (b2 + b3)
+//     y1 = (x0 - b1) - i (b2 - b3)  y3 = (x0 - b1) + i (b2 - b3)
+#define EML_FFT_RADIX4(re, im, i, h, b1r, b1i, b2r, b2i, b3r, b3i) \
+    do { \
+        const float t0r = re[i] + b1r, t0i = im[i] + b1i; \
+        const float t1r = re[i] - b1r, t1i = im[i] - b1i; \
+        const float t2r = b2r + b3r, t2i = b2i + b3i; \
+        const float t3r = b2r - b3r, t3i = b2i - b3i; \
+        re[i] = t0r + t2r; \
+        im[i] = t0i + t2i; \
+        re[i + 2 * h] = t0r - t2r; \
+        im[i + 2 * h] = t0i - t2i; \
+        re[i + h] = t1r + t3i; \
+        im[i + h] = t1i - t3r; \
+        re[i + 3 * h] = t1r - t3i; \
+        im[i + 3 * h] = t1i + t3r; \
+    } while (0)
+
+// Radix-4 pass over groups of span 4h; j = 0 has all twiddles 1.
+static inline void eml_fft_radix4(const EmlFFT *fft, float *re, float *im, int n, int h) {
+    for (int i = 0; i < n; i += 4 * h) {
+        const float b1r = re[i + h], b1i = im[i + h];
+        const float b2r = re[i + 2 * h], b2i = im[i + 2 * h];
+        const float b3r = re[i + 3 * h], b3i = im[i + 3 * h];
+        EML_FFT_RADIX4(re, im, i, h, b1r, b1i, b2r, b2i, b3r, b3i);
+    }
+    const int step = fft->length / (4 * h);  // table index of W_4h^1
+    for (int j = 1; j < h; j++) {
+        float c1, s1, c2, s2, c3, s3;
+        eml_fft_twiddle(fft, 2 * j * step, &c1, &s1);
+        eml_fft_twiddle(fft, j * step, &c2, &s2);
+        eml_fft_twiddle(fft, 3 * j * step, &c3, &s3);
+        for (int i = j; i < n; i += 4 * h) {
+            // x * (c - i*s) = (xr*c + xi*s) + i (xi*c - xr*s)
+            const float x1r = re[i + h], x1i = im[i + h];
+            const float x2r = re[i + 2 * h], x2i = im[i + 2 * h];
+            const float x3r = re[i + 3 * h], x3i = im[i + 3 * h];
+            const float b1r = x1r * c1 + x1i * s1, b1i = x1i * c1 - x1r * s1;
+            const float b2r = x2r * c2 + x2i * s2, b2i = x2i * c2 - x2r * s2;
+            const float b3r = x3r * c3 + x3i * s3, b3i = x3i * c3 - x3r * s3;
+            EML_FFT_RADIX4(re, im, i, h, b1r, b1i, b2r, b2i, b3r, b3i);
+        }
     }
 }
 
 // Complex forward FFT of size n (a power of two, n <= fft->length), in place
-// on re[0..n-1] and im[0..n-1]. No checks.
+// on re[0..n-1] and im[0..n-1]: bit reversal, then one radix-2 stage when
+// log2(n) is odd, then radix-4 passes. No checks.
 static inline void eml_fft_complex(const EmlFFT *fft, float *re, float *im, int n) {
     if (n < 2) {
         return;
     }
     eml_fft_bitreverse(re, im, n);
-    eml_fft_first_stages(re, im, n);
-    const float *tw = fft->twiddles;
-    int step = fft->length >> 2;  // table step for a span of 8 is n_table/8
-    for (int h = 4; h < n; h <<= 1) {
-        step >>= 1;
-        for (int j = 0; j < h; j++) {
-            const float c = tw[2 * j * step], s = tw[2 * j * step + 1];
-            for (int i = j; i < n; i += 2 * h) {
-                const int k = i + h;
-                // t = x[k] * (c - i*s)
-                const float tr = re[k] * c + im[k] * s;
-                const float ti = im[k] * c - re[k] * s;
-                re[k] = re[i] - tr;
-                im[k] = im[i] - ti;
-                re[i] += tr;
-                im[i] += ti;
-            }
-        }
+    int h = 1;
+    int log2n = 0;
+    while ((1 << log2n) < n) {
+        log2n++;
+    }
+    if (log2n & 1) {
+        eml_fft_radix2_first(re, im, n);
+        h = 2;
+    }
+    for (; h < n; h *= 4) {
+        eml_fft_radix4(fft, re, im, n, h);
     }
 }
 

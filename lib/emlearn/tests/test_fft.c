@@ -88,7 +88,7 @@ int main(void) {
         worst_table = fmax(worst_table, table_error(n));
     }
     printf("twiddles: worst error %.3f ulp (n = 2..%d)\n", worst_table, EML_FFT_MAX_LENGTH);
-    CHECK(worst_table <= 1.25);
+    CHECK(worst_table <= 0.75);
 
     for (int n = 2; n <= NMAX; n *= 2) {
         double ec, er;
