@@ -66,6 +66,13 @@ bench:
 	@for a in $(BENCH_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
 	$(PY) -m emlearn_micropython.cli bench $(addprefix --target ,$(BENCH_TARGETS)) $(BENCH_ARGS)
 
+# MicroPython firmware for the emulated boards (QEMU mps2-an385 = qemu-m3,
+# mps2-an386 = qemu-m4f): build/board/<machine>/firmware.elf
+board: $(MPY_DIR)/py/dynruntime.mk
+	@for m in mps2-an385 mps2-an386; do \
+		$(MAKE) --no-print-directory -s -C boards/qemu MACHINE=$$m -j4 || exit 1; \
+	done
+
 clean:
 	rm -rf build/x* build/arm* dist
 

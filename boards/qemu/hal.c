@@ -61,6 +61,16 @@ static void uart_drain(void) {
     }
 }
 
+static inline uint32_t irq_save(void) {
+    uint32_t primask;
+    __asm__ volatile ("mrs %0, primask\n cpsid i" : "=r" (primask) : : "memory");
+    return primask;
+}
+
+static inline void irq_restore(uint32_t primask) {
+    __asm__ volatile ("msr primask, %0" : : "r" (primask) : "memory");
+}
+
 void UART0_RX_Handler(void) {
     UART_INT = UART_INT_RX;
     // Only take bytes while there is room: a full buffer leaves them in
@@ -74,19 +84,17 @@ void SysTick_Handler(void) {
     ms_count++;
 }
 
-static void semihost(uint32_t op, void *arg, uint32_t *ret) {
+uint32_t hal_semihost(uint32_t op, void *arg) {
     register uint32_t r0 __asm__("r0") = op;
     register void *r1 __asm__("r1") = arg;
     __asm__ volatile ("bkpt 0xab" : "+r" (r0) : "r" (r1) : "memory");
-    if (ret) {
-        *ret = r0;
-    }
+    return r0;
 }
 
 void hal_exit(int status) {
     // SYS_EXIT_EXTENDED with ADP_Stopped_ApplicationExit and a status code
     uint32_t block[2] = { 0x20026, (uint32_t)status };
-    semihost(0x20, block, NULL);
+    hal_semihost(0x20, block);
     for (;;) {
         __asm__ volatile ("wfi");
     }
@@ -102,8 +110,7 @@ static void read_cmdline(void) {
     // SYS_GET_CMDLINE gives "kernel-path args..."; keep what follows the path.
     static char buf[sizeof(cmdline)];
     uint32_t block[2] = { (uint32_t)buf, sizeof(buf) - 1 };
-    uint32_t ret = 1;
-    semihost(0x15, block, &ret);
+    uint32_t ret = hal_semihost(0x15, block);
     cmdline[0] = '\0';
     if (ret == 0) {
         buf[sizeof(buf) - 1] = '\0';
@@ -198,19 +205,23 @@ int hal_uart_rx_any(void) {
 
 int hal_uart_rx(void) {
     for (;;) {
-        __asm__ volatile ("cpsid i");
+        uint32_t primask = irq_save();
         if (rx_head - rx_tail < RX_SIZE) {
             uart_drain();
         }
+        int c = -1;
         if (rx_head != rx_tail) {
-            int c = rx_buf[rx_tail % RX_SIZE];
+            c = rx_buf[rx_tail % RX_SIZE];
             rx_tail++;
-            __asm__ volatile ("cpsie i");
+        }
+        irq_restore(primask);
+        if (c >= 0) {
             return c;
         }
-        // Sleep until the next interrupt (a byte or a SysTick), with
-        // interrupts masked so that none is missed between test and wfi.
-        __asm__ volatile ("wfi\n cpsie i");
+        // Sleep until the next interrupt: a byte, or at worst the next
+        // SysTick if the byte came just before the wfi. (QEMU does not
+        // wake a wfi for an interrupt masked by PRIMASK.)
+        __asm__ volatile ("wfi");
         mp_handle_pending(true);
     }
 }
@@ -221,16 +232,6 @@ void hal_uart_tx(const char *buf, size_t len) {
         }
         UART_DATA = (uint8_t)*buf++;
     }
-}
-
-static inline uint32_t irq_save(void) {
-    uint32_t primask;
-    __asm__ volatile ("mrs %0, primask\n cpsid i" : "=r" (primask) : : "memory");
-    return primask;
-}
-
-static inline void irq_restore(uint32_t primask) {
-    __asm__ volatile ("msr primask, %0" : : "r" (primask) : "memory");
 }
 
 uint64_t hal_time_us64(void) {

@@ -20,6 +20,8 @@ void hal_wait(void);
 
 // The QEMU command line after the kernel name (-append), or "".
 const char *hal_cmdline(void);
+// An ARM semihosting call (QEMU -semihosting): op in r0, arg block in r1.
+uint32_t hal_semihost(uint32_t op, void *arg);
 void hal_exit(int status) __attribute__((noreturn));
 
 #endif

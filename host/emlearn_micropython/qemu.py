@@ -1,0 +1,240 @@
+"""Emulated Cortex-M boards: our MicroPython firmware (boards/qemu) in QEMU.
+
+    qemu-m3    mps2-an385, Cortex-M3, soft float: armv6m modules (or armv7m)
+    qemu-m4f   mps2-an386, Cortex-M4F, hard float: armv7emsp modules
+
+A spec may carry options after colons, e.g. 'qemu-m3:heap=65536',
+'qemu-m4f:icount' or 'qemu-m3:arch=armv7m'. With icount, QEMU runs with
+`-icount shift=0`: virtual time counts instructions, so time.ticks_us()
+on the board advances by one per 1000 instructions and benchmark timings
+are exactly repeatable.
+
+The target talks to the board with mpremote's raw REPL (its transport, in
+this process, over QEMU's serial port on a loopback TCP port), exactly as
+`mpremote` does with a real board, but keeps one connection for the whole
+session (a soft reset before each script instead of a new process).
+Files reach the board's RAM store through semihosting (the `semihost`
+module of the firmware): the emulated UART moves about 14 KB/s, the tests
+send megabytes. `mpremote cp` works too (see tests/test_board.py).
+"""
+import atexit
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from . import runner
+
+MACHINES = {
+    'qemu-m3': ('mps2-an385', 'armv6m'),
+    'qemu-m4f': ('mps2-an386', 'armv7emsp'),
+}
+ARCHS = {'qemu-m3': ('armv6m', 'armv7m'), 'qemu-m4f': ('armv7emsp',)}
+BOARD_DIR = runner.TOP / 'boards' / 'qemu'
+BUILD_DIR = runner.TOP / 'build' / 'board'
+QEMU = 'qemu-system-arm'
+# Matches HEAP_DEFAULT in boards/qemu/main.c (an RP2040 has about 190 KB).
+DEFAULT_HEAP = 256 * 1024
+
+
+def firmware(machine, build=True):
+    """The firmware ELF for a QEMU machine, built with make if missing."""
+    path = BUILD_DIR / machine / 'firmware.elf'
+    if build and not path.exists():
+        subprocess.run(['make', '-s', '-C', str(BOARD_DIR), f'MACHINE={machine}', '-j4'],
+                       check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def parse_spec(spec):
+    """('qemu-m3', {'heap': 65536, 'icount': True, 'arch': ...}) from a spec."""
+    name, *opts = spec.split(':')
+    if name not in MACHINES:
+        raise ValueError(f'unknown emulated board {name!r}: use one of {", ".join(MACHINES)}')
+    options = {}
+    for opt in opts:
+        key, _, value = opt.partition('=')
+        if key == 'icount':
+            options['icount'] = True
+        elif key == 'heap':
+            options['heap'] = int(value, 0)
+        elif key == 'arch' and value in ARCHS[name]:
+            options['arch'] = value
+        else:
+            raise ValueError(f'bad option {opt!r} in {spec!r}: use heap=N, icount or arch=' +
+                             '|'.join(ARCHS[name]))
+    return name, options
+
+
+def start(spec, **options):
+    """Boot an emulated board; keyword options override those in the spec."""
+    name, parsed = parse_spec(spec)
+    parsed.update(options)
+    return QemuTarget(name, **parsed)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class QemuTarget(runner.BoardTarget):
+    """A BoardTarget whose board is a QEMU process that it owns."""
+    float_bits = 32
+
+    def __init__(self, name, heap=None, icount=False, arch=None, modules=None):
+        machine, default_arch = MACHINES[name]
+        super().__init__(None, arch or default_arch, modules)
+        self.name = name
+        self.machine = machine
+        self.heap = heap or DEFAULT_HEAP
+        self.icount = icount
+        self._work = tempfile.TemporaryDirectory(prefix='emlmp-qemu-')
+        self._proc = None
+        self._transport = None
+        self._count = 0
+        atexit.register(self.close)
+        self._boot()
+
+    # --- the QEMU process -------------------------------------------------
+    def command(self, port):
+        cmd = [QEMU, '-M', self.machine, '-nographic', '-monitor', 'null',
+               '-serial', f'tcp:127.0.0.1:{port},server=on,wait=off,nodelay=on',
+               '-semihosting', '-kernel', str(firmware(self.machine)),
+               '-append', f'heap={self.heap}']
+        if self.icount:
+            cmd += ['-icount', 'shift=0']
+        return cmd
+
+    def _boot(self):
+        from mpremote.transport_serial import SerialTransport
+        from mpremote.transport import TransportError
+        self._log = Path(self._work.name, 'qemu.log')
+        for _ in range(5):  # another process may take the port first
+            port = _free_port()
+            with open(self._log, 'wb') as log:
+                self._proc = subprocess.Popen(self.command(port), stdin=subprocess.DEVNULL,
+                                              stdout=log, stderr=subprocess.STDOUT)
+            self.port = f'socket://127.0.0.1:{port}'
+            deadline = time.monotonic() + 10
+            while self._proc.poll() is None and time.monotonic() < deadline:
+                try:
+                    self._transport = SerialTransport(self.port, baudrate=115200)
+                    self._copied = False
+                    return
+                except TransportError:
+                    time.sleep(0.05)
+            self._stop()
+        raise runner.DeviceError(f'{self.name}: QEMU did not start\n{self._qemu_log()}')
+
+    def _qemu_log(self):
+        try:
+            return self._log.read_text(errors='replace')[-2000:]
+        except OSError:
+            return ''
+
+    def _stop(self):
+        if self._transport is not None:
+            try:
+                self._transport.serial.close()
+            except Exception:
+                pass
+            self._transport = None
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.terminate()
+                try:
+                    self._proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+                    self._proc.wait()
+            self._proc = None
+
+    def close(self):
+        self._stop()
+        if self._work is not None:
+            self._work.cleanup()
+            self._work = None
+
+    def reboot(self):
+        """Start a fresh QEMU (an empty file store)."""
+        self._stop()
+        self._boot()
+
+    # --- talking to the board ---------------------------------------------
+    def _exec(self, code, timeout):
+        """Run code in the raw REPL: (stdout, stderr) as text."""
+        t = self._transport
+        out = bytearray()
+        t.exec_raw_no_follow(code)
+        data, err = t.follow(timeout, data_consumer=out.extend)
+        if out.endswith(b'\x04'):
+            del out[-1:]
+        return (out.decode(errors='replace').replace('\r\n', '\n'),
+                err.decode(errors='replace').replace('\r\n', '\n'))
+
+    def _fetch_code(self, pairs):
+        lines = ['import semihost']
+        lines += [f'semihost.fetch({str(src)!r}, {dest!r})' for src, dest in pairs]
+        return '\n'.join(lines)
+
+    def _session(self, step, timeout):
+        """Run step() on the board; a dead or stuck board raises DeviceError
+        and is rebooted for the next run."""
+        from mpremote.transport import TransportError
+        from serial import SerialException
+        if self._proc is None or self._proc.poll() is not None:
+            self.reboot()
+        try:
+            return step(timeout)
+        except (TransportError, SerialException, OSError) as e:
+            dead = self._proc.poll() is not None
+            log = self._qemu_log()
+            self.reboot()
+            what = 'QEMU exited' if dead else 'no answer'
+            raise runner.DeviceError(f'{self.name}: {what} ({e})\n{log}') from None
+
+    def install(self):
+        paths = sorted(runner.dist_dir(self.arch).glob('*.mpy'))
+        if self.modules is not None:
+            paths = [p for p in paths if p.stem in self.modules]
+        paths += sorted(runner.DEVICE_DIR.glob('*.py'))
+
+        def step(timeout):
+            self._transport.enter_raw_repl(soft_reset=True)
+            out, err = self._exec(self._fetch_code((p.resolve(), p.name) for p in paths), timeout)
+            if err:
+                raise runner.DeviceError(f'{self.name}: install failed\n{err}')
+        self._session(step, 60)
+        self._copied = True
+
+    def run(self, script, files=None, timeout=300):
+        if not self._copied or self._proc is None or self._proc.poll() is not None:
+            self._session(lambda t: None, 10)  # reboots a dead board
+            self.install()
+        self._count += 1
+        folder = Path(self._work.name, f'run{self._count}')
+        folder.mkdir()
+        pairs = []
+        for name, data in (files or {}).items():
+            runner._write(folder / name, data)
+            pairs.append((folder / name, name))
+
+        def step(timeout):
+            self._transport.enter_raw_repl(soft_reset=True)
+            if pairs:
+                _, err = self._exec(self._fetch_code(pairs), timeout)
+                if err:
+                    raise runner.DeviceError(f'{self.name}: copying files failed\n{err}')
+            return self._exec(script, timeout)
+        try:
+            out, err = self._session(step, timeout)
+        finally:
+            for path, _ in pairs:
+                path.unlink()
+            folder.rmdir()
+        if err:
+            raise runner.DeviceError(f'{self.name}: script raised\n{out[-2000:]}{err[-2000:]}')
+        return runner.Output(out)
