@@ -18,7 +18,7 @@ MICROPYTHON ?= $(VENV)/bin/micropython
 
 export MPY_DIR MPY_ABI VENV TOP
 
-.PHONY: all venv mpydir modules demo test test-c bench clean distclean
+.PHONY: all venv mpydir modules demo test test-c bench dist clean distclean
 
 all: modules
 
@@ -50,7 +50,7 @@ test-c: $(VENV)/.done
 	$(MAKE) --no-print-directory -C lib/emlearn/tests
 
 # Archs built before the tests, and the targets the device tests run on.
-TEST_ARCHS ?= x64
+TEST_ARCHS ?= x64 armv6m armv7m armv7emsp
 TARGETS ?= unix
 
 test: test-c
@@ -65,6 +65,18 @@ BENCH_TARGETS ?= unix
 bench:
 	@for a in $(BENCH_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
 	$(PY) -m emlearn_micropython.cli bench $(addprefix --target ,$(BENCH_TARGETS)) $(BENCH_ARGS)
+
+# Every arch whose compiler is installed: dist/<arch>_<abi>/ with a mip
+# package.json, plus a release .zip per arch. Says why each other arch is skipped.
+DIST_ARCHS ?= x64 x86 armv6m armv7m armv7emsp armv7emdp xtensawin
+
+dist: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
+	@for a in $(DIST_ARCHS); do \
+		why=$$($(PY) host/emlearn_micropython/toolchains.py $$a); \
+		if [ -n "$$why" ]; then echo "dist: skipping $$a: $$why"; continue; fi; \
+		$(MAKE) --no-print-directory -s modules ARCH=$$a || exit 1; \
+		$(PY) -m emlearn_micropython.release --arch $$a $(MODULES) || exit 1; \
+	done
 
 # MicroPython firmware for the emulated boards (QEMU mps2-an385 = qemu-m3,
 # mps2-an386 = qemu-m4f): build/board/<machine>/firmware.elf
