@@ -97,16 +97,51 @@ static inline void eml_iir_run_two(const float *c, float *state, float *samples,
     state[3] = t1;
 }
 
+// Three consecutive stages in one pass, like eml_iir_run_two.
+static inline void eml_iir_run_three(const float *c, float *state, float *samples, int length) {
+    const float b0 = c[0], b1 = c[1], b2 = c[2], a1 = c[4], a2 = c[5];
+    const float d0 = c[6], d1 = c[7], d2 = c[8], e1 = c[10], e2 = c[11];
+    const float f0 = c[12], f1 = c[13], f2 = c[14], g1 = c[16], g2 = c[17];
+    float s0 = state[0], s1 = state[1], t0 = state[2], t1 = state[3];
+    float r0 = state[4], r1 = state[5];
+    for (int i = 0; i < length; i++) {
+        const float x = samples[i];
+        const float y = b0 * x + s0;
+        s0 = b1 * x - a1 * y + s1;
+        s1 = b2 * x - a2 * y;
+        const float z = d0 * y + t0;
+        t0 = d1 * y - e1 * z + t1;
+        t1 = d2 * y - e2 * z;
+        const float w = f0 * z + r0;
+        r0 = f1 * z - g1 * w + r1;
+        r1 = f2 * z - g2 * w;
+        samples[i] = w;
+    }
+    state[0] = s0;
+    state[1] = s1;
+    state[2] = t0;
+    state[3] = t1;
+    state[4] = r0;
+    state[5] = r1;
+}
+
 // Filter samples[0..length-1] in place. The state carries over between
 // calls, so any split of a signal into blocks gives the same output.
-// Stages run in pairs over the whole block, state in registers. No checks.
+// Stages run in pairs (a triple last when their number is odd) over the
+// whole block, state in registers. No checks.
 static inline void eml_iir_run(EmlIIR *filter, float *samples, int length) {
-    int st = 0;
-    for (; st + 1 < filter->n_stages; st += 2) {
+    const int n = filter->n_stages;
+    if (n == 1) {
+        eml_iir_run_one(filter->coefficients, filter->states, samples, length);
+        return;
+    }
+    const int pairs_end = (n & 1) ? n - 3 : n;
+    for (int st = 0; st < pairs_end; st += 2) {
         eml_iir_run_two(filter->coefficients + 6 * st, filter->states + 2 * st, samples, length);
     }
-    if (st < filter->n_stages) {
-        eml_iir_run_one(filter->coefficients + 6 * st, filter->states + 2 * st, samples, length);
+    if (n & 1) {
+        eml_iir_run_three(filter->coefficients + 6 * pairs_end, filter->states + 2 * pairs_end,
+                          samples, length);
     }
 }
 
