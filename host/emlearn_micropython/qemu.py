@@ -18,6 +18,7 @@ module of the firmware): the emulated UART moves about 14 KB/s, the tests
 send megabytes. `mpremote cp` works too (see tests/test_board.py).
 """
 import atexit
+import contextlib
 import socket
 import subprocess
 import tempfile
@@ -123,6 +124,7 @@ class QemuTarget(runner.BoardTarget):
                 try:
                     self._transport = SerialTransport(self.port, baudrate=115200)
                     self._copied = False
+                    self._data_files = []
                     return
                 except TransportError:
                     time.sleep(0.05)
@@ -163,6 +165,30 @@ class QemuTarget(runner.BoardTarget):
         self._stop()
         self._boot()
 
+    def _connect(self):
+        from mpremote.transport_serial import SerialTransport
+        from mpremote.transport import TransportError
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self._transport = SerialTransport(self.port, baudrate=115200)
+                return
+            except TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    @contextlib.contextmanager
+    def released(self):
+        """Free the serial port for another program, e.g. the mpremote
+        command: `with board.released() as port: mpremote connect port ...`"""
+        self._transport.serial.close()
+        self._transport = None
+        try:
+            yield self.port
+        finally:
+            self._connect()
+
     # --- talking to the board ---------------------------------------------
     def _exec(self, code, timeout):
         """Run code in the raw REPL: (stdout, stderr) as text."""
@@ -175,8 +201,12 @@ class QemuTarget(runner.BoardTarget):
         return (out.decode(errors='replace').replace('\r\n', '\n'),
                 err.decode(errors='replace').replace('\r\n', '\n'))
 
-    def _fetch_code(self, pairs):
-        lines = ['import semihost']
+    def _fetch_code(self, pairs, remove=()):
+        """Code that removes the files `remove` then copies each host file
+        src to dest in the board's store."""
+        lines = ['import os, semihost']
+        if remove:
+            lines += [f'for n in {list(remove)!r}:', ' try: os.remove(n)', ' except OSError: pass']
         lines += [f'semihost.fetch({str(src)!r}, {dest!r})' for src, dest in pairs]
         return '\n'.join(lines)
 
@@ -222,10 +252,14 @@ class QemuTarget(runner.BoardTarget):
             runner._write(folder / name, data)
             pairs.append((folder / name, name))
 
+        # The previous run's data files leave the store (it holds 3 MB).
+        remove = [n for n in self._data_files if n not in (files or {})]
+        self._data_files = list(files or {})
+
         def step(timeout):
             self._transport.enter_raw_repl(soft_reset=True)
-            if pairs:
-                _, err = self._exec(self._fetch_code(pairs), timeout)
+            if pairs or remove:
+                _, err = self._exec(self._fetch_code(pairs, remove), timeout)
                 if err:
                     raise runner.DeviceError(f'{self.name}: copying files failed\n{err}')
             return self._exec(script, timeout)

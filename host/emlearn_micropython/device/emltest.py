@@ -17,7 +17,28 @@ def read_array(name, typecode):
 
 
 def emit(*values):
-    print(repr(list(values)))
+    # Same text as print(repr(list(values))), written piece by piece so a
+    # long result never needs one big string in a small heap.
+    _put(list(values))
+    print()
+
+
+def _put(v):
+    if not isinstance(v, (list, tuple)):
+        print(repr(v), end='')
+        return
+    print('[' if isinstance(v, list) else '(', end='')
+    for i in range(0, len(v), 64):
+        part = v[i:i + 64]
+        if i:
+            print(', ', end='')
+        if any(isinstance(x, (list, tuple)) for x in part):
+            for j, x in enumerate(part):
+                print(', ' if j else '', end='')
+                _put(x)
+        else:
+            print(', '.join(repr(x) for x in part), end='')
+    print(',)' if isinstance(v, tuple) and len(v) == 1 else ']' if isinstance(v, list) else ')', end='')
 
 
 def error(e):

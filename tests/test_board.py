@@ -1,0 +1,207 @@
+"""Board-level behaviour that the module tests rely on: native .mpy checks,
+MemoryError on a small heap, the file store, the clock. Runs on the
+emulated boards (qemu-m3, qemu-m4f) and on real boards (board:PORT:ARCH);
+the tests that need to restart a board with other settings run on QEMU only.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emlearn_micropython import runner
+
+MPREMOTE = str(Path(sys.executable).with_name('mpremote'))
+ARCH_INDEX = {'x64': 2, 'armv6m': 4, 'armv7m': 5, 'armv7em': 6, 'armv7emsp': 7, 'armv7emdp': 8}
+
+
+def board_only(device):
+    if device.name == 'unix':
+        pytest.skip('board behaviour: run with --targets qemu-m3,qemu-m4f or board:PORT:ARCH')
+
+
+def qemu_only(device):
+    board_only(device)
+    from emlearn_micropython import qemu
+    if not isinstance(device, qemu.QemuTarget):
+        pytest.skip('needs to boot an emulated board with other settings')
+    return qemu
+
+
+def some_module(arch):
+    paths = sorted(runner.dist_dir(arch).glob('*.mpy'))
+    if not paths:
+        pytest.skip(f'no modules built for {arch}: make ARCH={arch}')
+    return paths[0]
+
+
+CHECK_MPY = '''
+import sys, emltest
+emltest.emit('mpy', sys.implementation._mpy)
+for name in ('good', 'foreign', 'badver'):
+    try:
+        __import__(name)
+        emltest.emit(name, 'ok')
+    except Exception as e:
+        emltest.emit(name, emltest.error(e))
+'''
+
+
+def test_wrong_arch_or_abi_mpy_gives_micropython_error(device):
+    board_only(device)
+    good = some_module(device.arch).read_bytes()
+    foreign = some_module('x64' if device.arch != 'x64' else 'armv6m').read_bytes()
+    badver = bytearray(good)
+    badver[1] = 5  # .mpy version 5: an older MicroPython
+    out = device.run(CHECK_MPY, files={'good.mpy': good, 'foreign.mpy': foreign,
+                                       'badver.mpy': bytes(badver)})
+    res = {r[0]: r[1] for r in out.results}
+    mpy = res['mpy']
+    assert mpy & 0xff == 6 and (mpy >> 8) & 3 == 3  # .mpy version 6.3
+    assert ARCH_INDEX[device.arch] <= mpy >> 10     # the board takes our arch
+    assert res['good'] == 'ok'
+    assert res['foreign'] == ['ValueError', 'incompatible .mpy arch']
+    assert res['badver'] == ['ValueError', 'incompatible .mpy file']
+
+
+SMALL_HEAP = '''
+import gc, emltest, emlneighbors
+gc.collect()
+emltest.emit('free', gc.mem_free())
+for n in (50000, 200):
+    try:
+        m = emlneighbors.new(n, 64, 3)
+        emltest.emit('model', n, 'ok')
+    except MemoryError as e:
+        emltest.emit('model', n, emltest.error(e))
+    m = None
+    gc.collect()
+try:
+    b = bytearray(1 << 20)
+except MemoryError as e:
+    emltest.emit('bytearray', emltest.error(e))
+'''
+
+
+def test_memory_error_on_small_heap_is_an_exception(device):
+    qemu = qemu_only(device)
+    if not list(runner.dist_dir(device.arch).glob('emlneighbors.mpy')):
+        pytest.skip('emlneighbors not built')
+    small = qemu.start(device.name, heap=64 * 1024, arch=device.arch, modules=['emlneighbors'])
+    try:
+        out = small.run(SMALL_HEAP)
+        res = {tuple(r[:2]) if r[0] == 'model' else r[0]: r[-1] for r in out.results}
+        assert 50 * 1024 < res['free'] < 64 * 1024
+        assert res[('model', 50000)][0] == 'MemoryError'   # 6.6 MB model
+        assert res[('model', 200)] == 'ok'                  # 26 KB
+        assert res['bytearray'][0] == 'MemoryError'
+        # The board is still alive: the same VM answers the next script.
+        assert small.run('print([7 * 6])').results == [[42]]
+    finally:
+        small.close()
+
+
+STORE = '''
+import os, emltest
+data = open('blob.bin', 'rb').read()
+emltest.emit('size', len(data), os.stat('blob.bin')[6])
+emltest.emit('sum', sum(data))
+with open('copy.bin', 'wb') as f:
+    f.write(data[:1000])
+    f.write(data[1000:])
+buf = bytearray(300)
+with open('copy.bin', 'rb') as f:
+    n = f.readinto(buf)
+    f.seek(len(data) - 10)
+    tail = f.read()
+emltest.emit('readinto', n, list(buf[:5]), list(tail))
+with open('lines.txt') as f:
+    first = f.readline()
+    rest = [line for line in f]
+emltest.emit('lines', first, rest)
+os.mkdir('sub')
+with open('sub/t.txt', 'w') as f:
+    f.write('hello')
+emltest.emit('ls', sorted(os.listdir('sub')), os.stat('sub')[0] & 0x4000)
+os.remove('sub/t.txt')
+os.rmdir('sub')
+os.remove('copy.bin')
+emltest.emit('gone', 'sub' in os.listdir(), 'copy.bin' in os.listdir())
+try:
+    open('missing.bin')
+except OSError as e:
+    emltest.emit('missing', e.errno)
+'''
+
+
+def test_file_store_round_trips_binary_and_text(device):
+    board_only(device)
+    rng = np.random.default_rng(6)
+    blob = rng.integers(0, 256, 70000, dtype=np.uint8).tobytes() + bytes(range(256))
+    text = 'first line\nsecond\n\nlast without newline'
+    out = device.run(STORE, files={'blob.bin': blob, 'lines.txt': text})
+    res = {r[0]: r[1:] for r in out.results}
+    assert res['size'] == [len(blob), len(blob)]
+    assert res['sum'] == [sum(blob)]
+    assert res['readinto'] == [300, list(blob[:5]), list(blob[-10:])]
+    assert res['lines'] == ['first line\n', ['second\n', '\n', 'last without newline']]
+    assert res['ls'] == [['t.txt'], 0x4000]
+    assert res['gone'] == [False, False]
+    assert res['missing'] == [2]
+
+
+def test_mpremote_cp_round_trips_through_the_store(device, tmp_path):
+    qemu_only(device)
+    data = bytes(range(256)) * 6 + b'\x03\x04\r\n\x00'  # Ctrl-C/D, CR LF in the data
+    src = tmp_path / 'up.bin'
+    src.write_bytes(data)
+    back = tmp_path / 'back.bin'
+    with device.released() as port:
+        def mpremote(*args):
+            return subprocess.run([MPREMOTE, 'connect', port, *args], check=True,
+                                  capture_output=True, text=True, timeout=120).stdout
+        mpremote('cp', str(src), ':up.bin', '+', 'mkdir', ':d', '+', 'cp', str(src), ':d/up2.bin')
+        listing = mpremote('ls', ':d')
+        mpremote('cp', ':d/up2.bin', str(back), '+', 'rm', ':d/up2.bin', '+', 'rmdir', ':d')
+    assert back.read_bytes() == data
+    assert f'{len(data)} up2.bin' in ' '.join(listing.split())
+    out = device.run("import os\nprint([os.stat('up.bin')[6], 'd' in os.listdir()])")
+    assert out.results == [[len(data), False]]
+
+
+CLOCK = '''
+import time, emltest
+t0 = time.ticks_us()
+m0 = time.ticks_ms()
+time.sleep_ms(20)
+t1 = time.ticks_us()
+m1 = time.ticks_ms()
+x = 0
+for i in range(2000):
+    x += i
+t2 = time.ticks_us()
+emltest.emit(time.ticks_diff(t1, t0), time.ticks_diff(m1, m0), time.ticks_diff(t2, t1),
+             time.ticks_diff(time.ticks_add(t0, 5), t0))
+'''
+
+
+def test_ticks_advance(device):
+    board_only(device)
+    slept_us, slept_ms, loop_us, added = device.run(CLOCK).results[0]
+    assert slept_us >= 20000 and slept_ms >= 20
+    assert slept_us < 20000 * 50  # an idle wait, not a stuck clock
+    assert loop_us > 0
+    assert added == 5
+
+
+def test_icount_makes_timings_repeatable(device):
+    qemu = qemu_only(device)
+    board = qemu.start(device.name, icount=True, arch=device.arch, modules=[])
+    try:
+        loops = [board.run(CLOCK).results[0][2] for _ in range(2)]
+    finally:
+        board.close()
+    # 2000 interpreted loop iterations: the same instruction count each time
+    assert loops[0] == loops[1] > 0
