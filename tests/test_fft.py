@@ -139,6 +139,23 @@ for k in range(2):
     fft16.rfft(re, r2, i2)
     fft16.run(re, im)
     emit('nonfinite', k, bytes(re), bytes(im), bytes(r2), bytes(i2))
+import gc
+re, im, r2, i2, x = f(256), f(256), f(129), f(129), f(256)
+fft = emlfft.FFT(256)
+def hot(count):
+    for k in range(count):
+        fft.run(re, im)
+        fft.rfft(x, r2, i2)
+hot(1)
+gc.collect()
+before = gc.mem_alloc()
+hot(50)
+emit('hot path bytes', gc.mem_alloc() - before)
+for k in range(20):
+    fft = emlfft.FFT(1024)
+fft = None
+gc.collect()
+emit('kept bytes', gc.mem_alloc() - before)
 emit('alive')
 """
 
@@ -182,6 +199,9 @@ def test_fft_bad_input(device):
         for g, r in ((got, ref), (got_r, ref_r)):
             assert not np.isfinite(g).any()
             assert not (np.isfinite(g) & ~np.isfinite(r)).any()
+    # run/rfft allocate nothing; dropped FFT objects are reclaimed by the GC
+    assert res['hot path bytes'][1] == 0
+    assert res['kept bytes'][1] <= 2048
     assert out.results[-1] == ['alive']
 
 

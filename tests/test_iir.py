@@ -145,6 +145,21 @@ for k in range(2):
     good.reset()
     good.run(x)
     emit('nonfinite', k, bytes(x))
+import gc
+x = array.array('f', bytes(4 * 500))
+def hot(count):
+    for k in range(count):
+        good.run(x)
+hot(1)
+gc.collect()
+before = gc.mem_alloc()
+hot(50)
+emit('hot path bytes', gc.mem_alloc() - before)
+for k in range(20):
+    g = emliir.new(array.array('f', row * 10))
+g = None
+gc.collect()
+emit('kept bytes', gc.mem_alloc() - before)
 emit('alive')
 """
 
@@ -184,6 +199,9 @@ def test_iir_bad_input(device):
         np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
         np.testing.assert_array_equal(np.isinf(got), np.isinf(ref))
         assert np.isfinite(got[:5]).all() and not np.isfinite(got[8:]).any()
+    # run allocates nothing; dropped filters are reclaimed by the GC
+    assert res['hot path bytes'][1] == 0
+    assert res['kept bytes'][1] <= 2048
     assert out.results[-1] == ['alive']
 
 
