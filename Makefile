@@ -55,7 +55,7 @@ TARGETS ?= unix
 
 test: test-c
 	@for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
-	MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests --targets $(TARGETS) $(PYTEST_ARGS)
+	EML_BUILT_ARCHS="$(TEST_ARCHS)" MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests --targets $(TARGETS) $(PYTEST_ARGS)
 
 # Benchmarks (not tests: timings are reported, never asserted). Writes
 # bench/results/<target>.json, .md and .png; see the README section bench.

@@ -89,16 +89,22 @@ class _Reader:
         return self.data[self.pos - n:self.pos]
 
 
-def parse(data, static_qstrs=None):
-    """A dict describing a .mpy file's contents (raises MpyError)."""
+def parse_header(data):
+    """The 4-byte header: format version, sub-version, arch (raises MpyError)."""
     if len(data) < 4 or data[0] != ord('M'):
         raise MpyError('not a .mpy file (no "M" magic byte)')
     version, feature, int_bits = data[1], data[2], data[3]
     arch_code = feature >> 2
     arch = ARCHS.get(arch_code, (f'unknown arch {arch_code}', None, None, ''))
-    info = {'version': version, 'sub_version': feature & 3, 'abi': f'{version}.{feature & 3}',
+    return {'version': version, 'sub_version': feature & 3, 'abi': f'{version}.{feature & 3}',
             'arch': arch[0], 'arch_code': arch_code, 'float_abi': arch[1],
             'float_bits': arch[2], 'small_int_bits': int_bits}
+
+
+def parse(data, static_qstrs=None):
+    """A dict describing a .mpy file's contents (raises MpyError)."""
+    info = parse_header(data)
+    version = info['version']
     if version != 6:
         return info
     r = _Reader(data)
@@ -140,7 +146,7 @@ def describe(info):
     ok = (info['version'], info['sub_version']) == MPY_ABI
     lines = [info['file'],
              f"  format   .mpy {info['abi']}" + (f' ({SUPPORTED_VERSIONS})' if ok else ''),
-             f"  arch     {info['arch']}" + (f' ({cores})' if cores else '')]
+             f"  arch     {info['arch']}" + (f': {cores}' if cores else '')]
     if info.get('float_abi'):
         lines.append(f"  floats   {info['float_abi']} float ABI, {info['float_bits']}-bit")
     if 'text_bytes' in info:

@@ -1,0 +1,156 @@
+"""deploy: which files each board gets (or why it gets none), and the whole
+report -> choose -> copy -> import path against the unix port as a board."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from emlearn_micropython import deploy, runner
+from emlearn_micropython.deploy import Board, Refusal, choose
+from emlearn_micropython.inspect_mpy import ARCH_CODES, mpy_value
+
+TOP = Path(__file__).resolve().parents[1]
+ALL = ['emliir', 'emltrees']
+
+
+def board(arch, version='1.24.1', platform='rp2', machine='', float_bits=32, abi=(6, 3)):
+    code = ARCH_CODES[arch]
+    return Board(mpy_value(abi[0], abi[1], code), version, platform, machine, float_bits)
+
+
+def files(*archs, modules=ALL, abi='6.3'):
+    return [{'module': m, 'arch': a, 'abi': abi, 'path': Path(f'dist/{a}_{abi}/{m}.mpy')}
+            for a in archs for m in modules]
+
+
+EVERY = files('x64', 'armv6m', 'armv7m', 'armv7emsp', 'armv7emdp')
+PICO = board('armv6m', machine='Raspberry Pi Pico with RP2040')
+PYBOARD = board('armv7emsp', platform='pyboard', machine='PYBv1.1 with STM32F405RG')
+M3 = board('armv7em', platform='qemu', machine='mps2-an385')   # Thumb-2, no FPU
+PICO2 = board('armv7emsp', machine='Raspberry Pi Pico2 with RP2350')
+
+# (case, board, built files, kwargs, chosen arch or None, modules or refusal words)
+TABLE = [
+    ('pico gets armv6m', PICO, EVERY, {}, 'armv6m', ALL),
+    ('pyboard gets armv7emsp', PYBOARD, EVERY, {}, 'armv7emsp', ALL),
+    ('nrf52 gets armv7emsp', board('armv7emsp', platform='nrf52'), EVERY, {}, 'armv7emsp', ALL),
+    ('M7 double FPU gets armv7emdp', board('armv7emdp', platform='mimxrt', float_bits=64),
+     EVERY, {}, 'armv7emdp', ALL),
+    ('unix port gets x64', board('x64', platform='linux', float_bits=64), EVERY, {}, 'x64', ALL),
+    ('cortex-m3 firmware reports armv7em: soft-float armv7m', M3, EVERY, {}, 'armv7m', ALL),
+    ('cortex-m3 falls back to armv6m', M3, files('armv6m'), {}, 'armv6m', ALL),
+    ('armv7m board gets armv7m', board('armv7m'), EVERY, {}, 'armv7m', ALL),
+    ('one module', PICO, EVERY, {'modules': ['emliir']}, 'armv6m', ['emliir']),
+    ('newest supported firmware', board('armv6m', version='1.29.0'), EVERY, {}, 'armv6m', ALL),
+    ('rp2350 with hard-float firmware, trusted', PICO2, EVERY, {'trust_float_abi': True},
+     'armv7emsp', ALL),
+    ('forced arch that suits', M3, EVERY, {'arch': 'armv6m'}, 'armv6m', ALL),
+    # refusals
+    ('FPU board, only soft-float files', PYBOARD, files('armv6m', 'armv7m'), {}, None,
+     ['FPU', 'wrong floats', 'armv7emsp']),
+    ('FPU board, soft-float forced', PYBOARD, EVERY, {'arch': 'armv7m'}, None,
+     ['hardware FPU', 'wrong registers']),
+    ('double FPU board, single FPU files', board('armv7emdp', float_bits=64),
+     files('armv7emsp'), {}, None, ['armv7emdp']),
+    ('soft-float board, hard-float files', PICO, files('armv7emsp'), {}, None, ['armv6m']),
+    ('soft-float board, hard-float forced', M3, EVERY, {'arch': 'armv7emsp'}, None,
+     ['do not run on a armv7em']),
+    ('rp2350 softfp firmware', PICO2, EVERY, {}, None, ['softfp', '--trust-float-abi']),
+    ('MicroPython 1.22 (.mpy 6.2)', board('armv6m', version='1.22.2', abi=(6, 2)), EVERY, {},
+     None, ['1.22.2', '6.2', '1.23 and newer']),
+    ('future .mpy 7.0', board('armv6m', version='2.0.0', abi=(7, 0)), EVERY, {}, None,
+     ['7.0', '1.23 and newer']),
+    ('no _mpy at all', Board(None, '1.12.0', 'esp8266'), EVERY, {}, None, ['too old', '1.23']),
+    ('no native emitter', board('none'), EVERY, {}, None, ['no native code emitter']),
+    ('esp32 without xtensawin build', board('xtensawin', platform='esp32'), EVERY, {}, None,
+     ['xtensa-esp32-elf-gcc', 'ESP-IDF']),
+    ('double-precision rp2040 firmware', board('armv6m', float_bits=64), EVERY, {}, None,
+     ['64-bit floats', 'MICROPY_FLOAT_IMPL=double']),
+    ('firmware without floats', board('armv6m', float_bits=0), EVERY, {}, None,
+     ['no floating point']),
+    ('module not built', PICO, EVERY, {'modules': ['emlfft']}, None, ['not built', 'emlfft']),
+    ('files built for another ABI', PICO, files('armv6m', abi='6.2'), {}, None,
+     ['no armv6m files']),
+]
+
+
+@pytest.mark.parametrize('case, b, built, kwargs, arch, expected', TABLE,
+                         ids=[row[0] for row in TABLE])
+def test_decision_table(case, b, built, kwargs, arch, expected):
+    if arch is None:
+        with pytest.raises(Refusal) as e:
+            choose(b, built, **kwargs)
+        for words in expected:
+            assert words in str(e.value), str(e.value)
+        return
+    plan = choose(b, built, **kwargs)
+    assert plan.arch == arch
+    assert [m for m, _ in plan.modules] == expected
+    assert all(p.parent.name == f'{arch}_6.3' for _, p in plan.modules)
+
+
+def test_report_parsing():
+    out = "noise\n['emlearn-board', 2822, '1.29.0', 'linux', 'x86_64', 64]\n"
+    b = deploy.parse_report(out)
+    assert (b.mpy, b.version, b.platform, b.float_bits) == (2822, '1.29.0', 'linux', 64)
+    assert 'arch x64' in b.describe()
+    with pytest.raises(Refusal, match='did not answer'):
+        deploy.parse_report('Traceback (most recent call last):\n')
+
+
+def test_scan_uses_headers_not_folder_names(tmp_path):
+    """A file in the wrong folder is filed under the arch its header says."""
+    x64 = runner.dist_dir('x64')
+    src = sorted(x64.glob('*.mpy'))
+    if not src:
+        pytest.skip('x64 not built')
+    (tmp_path / 'armv6m_6.3').mkdir()
+    shutil.copy(src[0], tmp_path / 'armv6m_6.3' / src[0].name)
+    (tmp_path / 'armv6m_6.3' / 'junk.mpy').write_bytes(b'not an mpy')
+    found = deploy.scan(tmp_path)
+    assert [(f['module'], f['arch']) for f in found] == [(src[0].stem, 'x64')]
+    with pytest.raises(Refusal, match='no armv6m files'):
+        choose(PICO, found)
+
+
+def test_deploy_to_unix_port_folder(tmp_path):
+    """The whole path with the unix port standing in for a board."""
+    if not list(runner.dist_dir('x64').glob('*.mpy')):
+        pytest.skip('x64 not built')
+    model = tmp_path / 'model.csv'
+    model.write_text('1,2\n')
+    lines = []
+    plan = deploy.deploy(deploy.LocalFolder(tmp_path / 'board'), TOP / 'dist',
+                         models=[model], out=lines.append)
+    assert plan.arch == 'x64'
+    names = sorted(p.name for p in (tmp_path / 'board' / 'lib').iterdir())
+    assert names == sorted(f'{m}.mpy' for m, _ in plan.modules)
+    assert (tmp_path / 'board' / 'model.csv').read_text() == '1,2\n'
+    copied = [line for line in lines if line.startswith('[')]
+    assert len(copied) == len(plan.modules) + 1 and copied[-1].startswith(f'[{len(copied)}/')
+    assert 'import on the board' in lines[-1]
+
+
+def test_deploy_reports_a_module_that_does_not_import(tmp_path):
+    """Right arch and ABI, but a small-int width the firmware rejects: copied,
+    then reported at import. (A truncated .mpy hangs the 1.29 unix port's
+    loader instead, so it is not used here.)"""
+    dist = tmp_path / 'dist' / 'x64_6.3'
+    dist.mkdir(parents=True)
+    good = sorted(runner.dist_dir('x64').glob('*.mpy'))
+    if not good:
+        pytest.skip('x64 not built')
+    data = bytearray(good[0].read_bytes())
+    data[3] = 99
+    (dist / 'broken.mpy').write_bytes(data)
+    with pytest.raises(deploy.DeployError, match='broken'):
+        deploy.deploy(deploy.LocalFolder(tmp_path / 'board'), tmp_path / 'dist', out=lambda s: 0)
+
+
+def test_cli_refusal_exit_status(tmp_path):
+    proc = subprocess.run([str(TOP / '.venv/bin/emlearn-mp'), 'deploy', '--port',
+                           f'unix:{tmp_path}', '--arch', 'armv6m'],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert 'refused' in proc.stderr and 'armv6m' in proc.stderr
