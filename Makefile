@@ -55,6 +55,7 @@ TARGETS ?= unix
 
 test: test-c
 	@for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
+	$(if $(findstring qemu,$(TARGETS)),@$(MAKE) --no-print-directory board)
 	EML_BUILT_ARCHS="$(TEST_ARCHS)" MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests --targets $(TARGETS) $(PYTEST_ARGS)
 
 # Benchmarks (not tests: timings are reported, never asserted). Writes
