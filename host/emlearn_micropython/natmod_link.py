@@ -71,28 +71,61 @@ def hint(symbol):
 
 
 def read_archive(path):
-    """Members of an ar archive (GNU format): {name: bytes}."""
+    """An ar archive (GNU format): ({member name: bytes}, {symbol: [member names]}).
+
+    The symbol map comes from the archive's own index, so only the members
+    that are actually needed get parsed as ELF.
+    """
     with open(path, 'rb') as f:
         data = f.read()
     if not data.startswith(b'!<arch>\n'):
         raise LinkFailure(f'{path}: not an ar archive')
-    members, long_names, pos = {}, b'', 8
+    members, by_offset, index, long_names, pos = {}, {}, b'', b'', 8
     while pos + 60 <= len(data):
         header = data[pos:pos + 60]
         name = header[:16].decode().rstrip()
         size = int(header[48:58].decode().strip())
         body = data[pos + 60:pos + 60 + size]
-        pos += 60 + size + (size & 1)
         if name == '//':
             long_names = body
-        elif name in ('/', '/SYM64/'):
-            continue
+        elif name == '/':
+            index = body
         elif name.startswith('/') and name[1:].isdigit():
             start = int(name[1:])
-            members[long_names[start:long_names.index(b'/\n', start)].decode()] = body
+            name = long_names[start:long_names.index(b'/\n', start)].decode()
+            members[name], by_offset[pos] = body, name
         else:
-            members[name.rstrip('/')] = body
-    return members
+            members[name.rstrip('/')], by_offset[pos] = body, name.rstrip('/')
+        pos += 60 + size + (size & 1)
+    symbols = {}
+    if index:
+        count = int.from_bytes(index[:4], 'big')
+        names = index[4 + 4 * count:].split(b'\0')
+        for i in range(count):
+            offset = int.from_bytes(index[4 + 4 * i:8 + 4 * i], 'big')
+            symbols.setdefault(names[i].decode(), []).append(by_offset[offset])
+    return members, symbols
+
+
+class Library:
+    """libgcc.a: members parsed as ELF only when a symbol leads to them."""
+
+    def __init__(self, path=None):
+        self.raw, self.symbols, self._elf = ({}, {}, {}) if not path else (*read_archive(path), {})
+
+    def member(self, name):
+        if name not in self._elf:
+            self._elf[name] = Elf(name, self.raw[name])
+        return self._elf[name]
+
+    def find(self, symbol):
+        """(member name, Elf) defining the symbol, strongly if any member does;
+        (None, None) when none does."""
+        names = self.symbols.get(symbol, [])
+        for name in names:
+            if symbol in self.member(name).defined:
+                return name, self.member(name)
+        return (names[0], self.member(names[0])) if names else (None, None)
 
 
 class Elf:
@@ -139,17 +172,11 @@ class Elf:
 def resolve(objects, library, runtime=frozenset()):
     """The library members the objects need, in a fixed order.
 
-    objects: list of Elf (the module); library: {member name: Elf};
+    objects: list of Elf (the module); library: Library;
     runtime: the names our run-time object defines (used before libgcc's).
-    Returns (members, runtime names used). Raises LinkFailure naming the symbol
-    when a needed symbol is nowhere or its member cannot be linked.
+    Returns (members, runtime names used). Raises LinkFailure naming the
+    symbol when a needed symbol is nowhere or its member cannot be linked.
     """
-    strong, weak_only = {}, {}
-    for member in sorted(library):
-        for sym in library[member].defined:
-            strong.setdefault(sym, member)
-        for sym in library[member].weak:
-            weak_only.setdefault(sym, member)
     have = set().union(*(o.defined | o.weak for o in objects))
     wanted = [(s, o.name) for o in objects for s in sorted(o.undefined)]
     chosen, used = [], set()
@@ -160,11 +187,10 @@ def resolve(objects, library, runtime=frozenset()):
         if sym in runtime:
             used.add(sym)
             continue
-        member = strong.get(sym)
-        if member is None:
-            where = 'only weakly in ' + weak_only[sym] if sym in weak_only else 'nowhere in libgcc'
+        member, elf = library.find(sym)
+        if member is None or sym not in elf.defined:
+            where = f'only weakly in {member}' if member else 'nowhere in libgcc'
             raise LinkFailure(f'{user} needs {sym}, defined {where}: {hint(sym)}')
-        elf = library[member]
         if elf.problems:
             raise LinkFailure(f'{user} needs {sym} ({hint(sym)}); it comes from libgcc member '
                               f'{member}, which MicroPython\'s mpy_ld cannot link: '
@@ -184,10 +210,7 @@ def link(args):
     if args.runtime:
         rt = Elf(os.path.basename(args.runtime), open(args.runtime, 'rb').read())
         runtime = rt.defined
-    raw, library = {}, {}
-    if args.libgcc and os.path.exists(args.libgcc):
-        raw = read_archive(args.libgcc)
-        library = {name: Elf(name, data) for name, data in raw.items() if data[:4] == b'\x7fELF'}
+    library = Library(args.libgcc if args.libgcc and os.path.exists(args.libgcc) else None)
     members, used = resolve(objects, library, frozenset(runtime))
     extra = []
     helper_dir = os.path.join(os.path.dirname(os.path.abspath(args.output)), 'libgcc')
@@ -195,7 +218,7 @@ def link(args):
     for name in members:
         path = os.path.join(helper_dir, name)
         with open(path, 'wb') as f:
-            f.write(raw[name])
+            f.write(library.raw[name])
         extra.append(path)
     if used:
         extra.append(args.runtime)
