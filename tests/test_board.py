@@ -133,6 +133,11 @@ try:
     open('missing.bin')
 except OSError as e:
     emltest.emit('missing', e.errno)
+with open('lib/probe_helper.py', 'w') as f:
+    f.write('X = 6 * 7\n')
+import probe_helper
+os.remove('lib/probe_helper.py')
+emltest.emit('lib import', probe_helper.X)
 '''
 
 
@@ -150,6 +155,7 @@ def test_file_store_round_trips_binary_and_text(device):
     assert res['ls'] == [['t.txt'], 0x4000]
     assert res['gone'] == [False, False]
     assert res['missing'] == [2]
+    assert res['lib import'] == [42]
 
 
 def test_mpremote_cp_round_trips_through_the_store(device, tmp_path):

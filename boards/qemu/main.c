@@ -48,7 +48,7 @@ int main(void) {
         mp_stack_set_limit(&_estack - &_sstack - 1024);
         gc_init(&_sheap, &_sheap + heap_size);
         mp_init();
-        mp_obj_list_append(mp_sys_path, MP_OBJ_NEW_QSTR(MP_QSTR__slash_lib));
+        mp_obj_list_append(mp_sys_path, MP_OBJ_NEW_QSTR(qstr_from_str("/lib")));
         readline_init0();
 
         for (;;) {
