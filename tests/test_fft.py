@@ -100,6 +100,31 @@ def test_fft_matches_numpy(device):
               f'({ratio:.2f} of log2(n)*eps32)')
 
 
+def test_fft_large_sizes(device):
+    """8192 and the largest size, 65536, on random input (unix port: heap)."""
+    if device.float_bits != 64:
+        pytest.skip('large sizes need a big heap: unix port only')
+    sizes = [8192, 65536]
+    rng = np.random.default_rng(99)
+    cases = [(n, 'random', rng.standard_normal(n).astype(np.float32),
+              rng.standard_normal(n).astype(np.float32)) for n in sizes]
+    data = np.concatenate([np.concatenate([x, y]) for _, _, x, y in cases]).astype('<f4')
+    out = device.run(SPECTRA % (sizes, ['random']), files={'x.bin': data.tobytes()})
+    assert len(out.results) == len(cases)
+    for (n, kind, x, y), row in zip(cases, out.results):
+        ref = np.fft.fft(x.astype(np.float64) + 1j * y.astype(np.float64))
+        ref_r = np.fft.rfft(x.astype(np.float64))
+        got = f32(row[2]) + 1j * f32(row[3])
+        got_r = f32(row[4]) + 1j * f32(row[5])
+        bound = np.log2(n) * EPS32
+        for g, r in ((got, ref), (got_r, ref_r)):
+            scale = np.sqrt(np.mean(np.abs(r) ** 2))
+            e_rms = np.sqrt(np.mean(np.abs(g - r) ** 2)) / scale
+            e_max = np.max(np.abs(g - r)) / scale
+            print(f'n={n}: rms error {e_rms / bound:.2f}, max {e_max / bound:.2f} x log2(n)*eps32')
+            assert e_rms <= bound and e_max <= 1.5 * bound
+
+
 BAD = """
 import array, emlfft
 from emltest import emit, error, read_array
