@@ -134,7 +134,7 @@ try:
 except OSError as e:
     emltest.emit('missing', e.errno)
 with open('lib/probe_helper.py', 'w') as f:
-    f.write('X = 6 * 7\n')
+    f.write('X = 6 * 7\\n')
 import probe_helper
 os.remove('lib/probe_helper.py')
 emltest.emit('lib import', probe_helper.X)
