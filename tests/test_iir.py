@@ -220,3 +220,13 @@ def test_host_helper():
         iir.coefficients(np.zeros((2, 5)))
     with pytest.raises(ValueError, match='finite'):
         iir.coefficients([[1, 0, 0, 1, 1e300, 0]])
+
+
+def test_cli_designs_and_saves(tmp_path):
+    from emlearn_micropython import cli
+    path = tmp_path / 'band.txt'
+    assert cli.main(['iir', str(path), '--ftype', 'cheby1', '--rp', '1', '--order', '3',
+                     '--btype', 'bandpass', '--cutoff', '100', '300', '--fs', '1000']) == 0
+    sos = signal.iirfilter(3, [100, 300], rp=1, btype='bandpass', ftype='cheby1', fs=1000,
+                           output='sos')
+    assert path.read_text() == iir.to_line(sos)

@@ -10,6 +10,7 @@ COMMANDS = {
     'deploy': 'emlearn_micropython.deploy',
     'inspect': 'emlearn_micropython.inspect_mpy',
     'bench': 'emlearn_micropython.bench',
+    'iir': 'emlearn_micropython.iir',
 }
 
 

@@ -5,6 +5,8 @@
     sos = signal.butter(4, 0.1, output='sos')
     iir.save(sos, 'lowpass.txt')           # one line, exact float32 values
 
+or from the shell: `emlearn-mp iir lowpass.txt --order 4 --cutoff 0.1`.
+
 On the device:
 
     import emliir
@@ -62,3 +64,29 @@ def from_line(text):
     words = text.split()
     bits = np.array([int(w, 16) for w in words], dtype=np.uint32)
     return bits.view(np.float32).reshape(-1, 6)
+
+
+# `emlearn-mp iir`: design a filter with scipy.signal.iirfilter and save it.
+def add_arguments(parser):
+    parser.add_argument('output', help='coefficient file to write (one line)')
+    parser.add_argument('--ftype', default='butter',
+                        help='butter, cheby1, cheby2, ellip or bessel (default: %(default)s)')
+    parser.add_argument('--order', type=int, required=True)
+    parser.add_argument('--cutoff', type=float, nargs='+', required=True,
+                        help='one frequency, or two for bandpass/bandstop')
+    parser.add_argument('--btype', default='lowpass',
+                        help='lowpass, highpass, bandpass or bandstop (default: %(default)s)')
+    parser.add_argument('--fs', type=float, default=None,
+                        help='sampling rate; without it cutoffs are fractions of Nyquist')
+    parser.add_argument('--rp', type=float, default=None, help='passband ripple, dB')
+    parser.add_argument('--rs', type=float, default=None, help='stopband attenuation, dB')
+
+
+def main(args):
+    from scipy import signal
+    cutoff = args.cutoff[0] if len(args.cutoff) == 1 else args.cutoff
+    sos = signal.iirfilter(args.order, cutoff, rp=args.rp, rs=args.rs, btype=args.btype,
+                           ftype=args.ftype, fs=args.fs, output='sos')
+    save(sos, args.output)
+    print(f'{args.output}: {len(sos)} sections ({args.ftype} {args.btype}, order {args.order})')
+    return 0
