@@ -23,12 +23,13 @@ TOP = Path(__file__).resolve().parents[2]
 # Printed by the board as one literal line. No json module, and float
 # literals would not compile on a firmware without floats.
 REPORT_SCRIPT = """import sys
-m = ''
-try:
-    import os
-    m = os.uname().machine
-except Exception:
-    pass
+m = getattr(sys.implementation, '_machine', '')
+if not m:
+    try:
+        import os
+        m = os.uname().machine
+    except Exception:
+        pass
 fb = 0
 try:
     fb = 64 if 1.0 + float('1e-10') != 1.0 else 32
@@ -220,7 +221,7 @@ class Mpremote:
         self.name = port
 
     def _run(self, *args):
-        cmd = ['mpremote', 'connect', self.port, *args]
+        cmd = [sys.executable, '-m', 'mpremote', 'connect', self.port, *args]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         except subprocess.TimeoutExpired:
