@@ -91,9 +91,12 @@ def test_decision_table(case, b, built, kwargs, arch, expected):
 
 
 def test_report_parsing():
-    out = "noise\n['emlearn-board', 2822, '1.29.0', 'linux', 'x86_64', 64]\n"
+    out = "noise\n['emlearn-board', 6918, '1.23.0', 'pyboard', 'PYBv1.1', 32, '/flash/lib']\n"
     b = deploy.parse_report(out)
-    assert (b.mpy, b.version, b.platform, b.float_bits) == (2822, '1.29.0', 'linux', 64)
+    assert (b.mpy, b.version, b.platform, b.float_bits) == (6918, '1.23.0', 'pyboard', 32)
+    assert b.lib == '/flash/lib' and 'arch armv7em' in b.describe()
+    out = "['emlearn-board', 2822, '1.29.0', 'linux', 'x86_64', 64, '/lib']\n"
+    b = deploy.parse_report(out)
     assert 'arch x64' in b.describe()
     with pytest.raises(Refusal, match='did not answer'):
         deploy.parse_report('Traceback (most recent call last):\n')
@@ -154,3 +157,24 @@ def test_cli_refusal_exit_status(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert 'refused' in proc.stderr and 'armv6m' in proc.stderr
+
+
+BOARD_FILES = sorted((TOP / 'boards').glob('*.json'))
+
+
+@pytest.mark.parametrize('path', BOARD_FILES, ids=[p.stem for p in BOARD_FILES])
+def test_board_descriptions_agree_with_deploy(path):
+    """Each boards/*.json: the arch its firmware reports gets the arch it names."""
+    import json
+    desc = json.loads(path.read_text())
+    for key in ('family', 'mcu', 'arch', 'reports', 'float', 'heap_kb', 'deploy', 'notes'):
+        assert key in desc, key
+    b = board(desc['reports'], platform=desc['sys_platform'], machine=desc['mcu'],
+              float_bits=desc['float']['bits'])
+    built = EVERY + files('xtensawin')
+    plan = choose(b, built, trust_float_abi=True)
+    assert plan.arch == desc['arch']
+    assert desc['float']['fpu'] == (desc['arch'] in ('armv7emsp', 'armv7emdp', 'xtensawin', 'x64'))
+    if 'RP2350' in desc['mcu']:
+        with pytest.raises(Refusal, match='softfp'):
+            choose(b, built)

@@ -5,8 +5,10 @@
    machine and float precision;
 2. pick the dist/ files whose .mpy headers match, or refuse with the reason
    (choose() below: a pure function, unit-tested with a table of boards);
-3. copy the modules to /lib and the models to the working folder, one line
-   per file, and check that every module imports.
+3. copy the modules to the board's lib folder (the first sys.path entry
+   ending in /lib: /lib on most ports, /flash/lib on a pyboard) and the
+   models to the working folder, one line per file, and check that every
+   module imports.
 """
 import os
 import shutil
@@ -35,13 +37,15 @@ try:
     fb = 64 if 1.0 + float('1e-10') != 1.0 else 32
 except Exception:
     pass
+lib = [p for p in sys.path if p.endswith('/lib')]
 print(repr(['emlearn-board', getattr(sys.implementation, '_mpy', None),
-    '.'.join(str(v) for v in sys.implementation.version[:3]), sys.platform, m, fb]))
+    '.'.join(str(v) for v in sys.implementation.version[:3]), sys.platform, m, fb,
+    lib[0] if lib else '/lib']))
 """
 
 MKDIR_SCRIPT = """import os
 try:
-    os.mkdir('/lib')
+    os.mkdir(%r)
 except OSError:
     pass
 """
@@ -81,6 +85,7 @@ class Board:
     platform: str = ''       # sys.platform: rp2, esp32, pyboard, linux...
     machine: str = ''        # os.uname().machine
     float_bits: int = 32     # 0 when the firmware has no floats
+    lib: str = '/lib'        # where modules go: first sys.path entry ending in /lib
 
     def describe(self):
         what = f'MicroPython {self.version} on {self.platform}'
@@ -104,8 +109,7 @@ def parse_report(stdout):
     for line in stdout.splitlines():
         value = parse_line(line)
         if isinstance(value, list) and value and value[0] == 'emlearn-board':
-            _, mpy, version, platform, machine, float_bits = value
-            return Board(mpy, version, platform, machine, float_bits)
+            return Board(*value[1:7])
     raise Refusal(f'the board did not answer the report script; it printed:\n{stdout[-500:]}')
 
 
@@ -250,7 +254,6 @@ class LocalFolder:
     def exec(self, code):
         self.root.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, MICROPYPATH=f'{self.root / "lib"}{os.pathsep}{self.root}')
-        code = code.replace("'/lib'", repr(str(self.root / 'lib')))
         try:
             proc = subprocess.run([self.micropython, '-c', code], cwd=self.root, env=env,
                                   capture_output=True, text=True, timeout=60)
@@ -259,7 +262,7 @@ class LocalFolder:
         return proc.stdout + proc.stderr
 
     def put(self, local, remote):
-        dest = self.root / remote.lstrip('/')
+        dest = Path(remote) if remote.startswith(str(self.root)) else self.root / remote
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(local, dest)
 
@@ -276,8 +279,8 @@ def deploy(transport, dist, modules=None, models=(), arch=None, trust_float_abi=
     out(f'deploy: board: {board.describe()}')
     plan = choose(board, scan(dist), modules, arch, trust_float_abi)
     out(f'deploy: using {plan.arch} files' + (f' ({plan.note})' if plan.note else ''))
-    transport.exec(MKDIR_SCRIPT)
-    copies = [(path, f'/lib/{m}.mpy') for m, path in plan.modules]
+    transport.exec(MKDIR_SCRIPT % board.lib)
+    copies = [(path, f'{board.lib}/{m}.mpy') for m, path in plan.modules]
     copies += [(Path(p), Path(p).name) for p in models]
     for i, (local, remote) in enumerate(copies, 1):
         out(f'[{i}/{len(copies)}] {local} -> :{remote} ({Path(local).stat().st_size} bytes)')
