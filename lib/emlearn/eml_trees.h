@@ -23,6 +23,31 @@
 extern "C" {
 #endif
 
+// Hot-path helpers are forced inline: natmods build with -Os, which would
+// otherwise keep them as calls inside the tree walk.
+#if defined(__GNUC__)
+#define EML_TREES_HOT static inline __attribute__((always_inline))
+#else
+#define EML_TREES_HOT static inline
+#endif
+
+// How inputs meet thresholds. With an FPU (x86-64, AArch64, Cortex-M4F/M7)
+// the input floats are compared with the float32 thresholds directly;
+// without one, inputs are mapped to keys once per call and compared as
+// integers. Both give the same answers for every non-NaN input.
+#ifndef EML_TREES_FLOAT_COMPARE
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__i386__) || (defined(__ARM_FP) && (__ARM_FP & 4))
+#define EML_TREES_FLOAT_COMPARE 1
+#else
+#define EML_TREES_FLOAT_COMPARE 0
+#endif
+#endif
+#if EML_TREES_FLOAT_COMPARE
+typedef float EmlTreesValue;
+#else
+typedef int32_t EmlTreesValue;
+#endif
+
 // Children are stored in 24 signed bits, features in 16 bits.
 #define EML_TREES_MAX_INDEX 0x7fffff
 #define EML_TREES_MAX_FEATURES 0x10000
@@ -32,7 +57,9 @@ extern "C" {
 #define EML_TREES_FLOAT_MAGNITUDE 0x7fffffffu
 #define EML_TREES_FLOAT_INF 0x7f800000u
 
-// One decision node, 12 bytes. Go to `left` when key(x[feature]) <= key.
+// One decision node, 12 bytes. Go to `left` when x[feature] <= threshold.
+// key: the threshold as its key (integer compare) or its float32 bits
+// (EML_TREES_FLOAT_COMPARE).
 // left, right: bits 31..8 hold the child as a signed 24-bit number: an
 // absolute node index when >= 0, leaf k when -k-1. Bits 7..0 of left hold
 // bits 7..0 of the feature index, bits 7..0 of right hold bits 15..8.
@@ -62,14 +89,17 @@ typedef struct {
     int32_t n_features;     // -1 until set
     int32_t n_classes;      // 0: regression; -1 until set
     uint32_t full_weight;   // weight of a single-class leaf (see leaf bits)
-    int32_t *keys;          // scratch: n_features input keys, set by caller
+    int32_t *keys;          // scratch: n_features words (input keys or floats), set by caller
+    const void *input;      // the input of the current prediction (EmlTreesValue[n_features])
     uint32_t *sums;         // scratch: n_classes vote sums, set by caller
     float scale;            // set by caller: 1/(n_trees*full_weight), or 1/n_trees for regression
 } EmlTrees;
 
+// (The key of a threshold is turned back into float32 bits when the
+// comparison is done in floats: eml_trees_add_node.)
 // The order-preserving integer of a float32 bit pattern: sign-magnitude to
 // two's complement. NaNs land beyond +-infinity.
-static inline int32_t eml_trees_key(uint32_t bits) {
+EML_TREES_HOT int32_t eml_trees_key(uint32_t bits) {
     const uint32_t sign = 0u - (bits >> 31);
     return (int32_t)(((bits & EML_TREES_FLOAT_MAGNITUDE) ^ sign) - sign);
 }
@@ -197,6 +227,8 @@ static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t 
                                           int32_t left, int32_t right) {
     EML_PRECONDITION(t->n_features >= 1, EmlUninitialized);
     EML_PRECONDITION(feature >= 0 && feature < t->n_features, EmlOutOfRange);
+    EML_PRECONDITION(threshold_key >= -(int32_t)EML_TREES_FLOAT_INF && threshold_key <= (int32_t)EML_TREES_FLOAT_INF,
+                     EmlOutOfRange);
     EML_PRECONDITION(t->n_nodes < EML_TREES_MAX_INDEX, EmlOutOfRange);
     const int32_t l = eml_trees_child(t->n_nodes, left);
     const int32_t r = eml_trees_child(t->n_nodes, right);
@@ -204,6 +236,10 @@ static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t 
     if (t->n_nodes < t->nodes_capacity) {
         EmlTreesNode *n = &t->nodes[t->n_nodes];
         n->key = threshold_key;
+#if EML_TREES_FLOAT_COMPARE
+        // back to float32 bits (two's complement to sign-magnitude)
+        n->key = (threshold_key < 0) ? (int32_t)(0x80000000u | (uint32_t)(-threshold_key)) : threshold_key;
+#endif
         n->left = eml_trees_pack_child(l, (uint32_t)feature);
         n->right = eml_trees_pack_child(r, (uint32_t)feature >> 8);
     }
@@ -242,39 +278,106 @@ static inline EmlError eml_trees_finish(EmlTrees *t, int32_t *bad) {
     return EmlOk;
 }
 
-// Input mapping: fills t->keys from n_features values. Returns nonzero
-// when some value is NaN.
-static inline int eml_trees_map_float(const EmlTrees *t, const float *x) {
-    uint32_t nan = 0;
-    for (int32_t i = 0; i < t->n_features; i++) {
-        uint32_t bits;
-        memcpy(&bits, &x[i], sizeof(bits));
-        nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) > EML_TREES_FLOAT_INF;
-        t->keys[i] = eml_trees_key(bits);
-    }
-    return (int)nan;
+// ---- Prediction: no checks, no allocation ----
+
+// Inputs must not be NaN: eml_trees_set_input_float reports them.
+EML_TREES_HOT const EmlTreesValue *eml_trees_input(const EmlTrees *t) {
+    return (const EmlTreesValue *)t->input;
 }
 
-static inline void eml_trees_map_int16(const EmlTrees *t, const int16_t *x) {
+// Sets the input of the next vote/regress: n_features floats. Returns
+// nonzero when one is NaN. With float compare, x is used in place and
+// must stay valid until the prediction is done.
+static inline int eml_trees_set_input_float(EmlTrees *t, const float *x) {
+    const int32_t n = t->n_features;
+    uint32_t nan = 0;   // bit 31 set by any magnitude above infinity's
+#if EML_TREES_FLOAT_COMPARE
+    for (int32_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof(bits));
+        nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) + 0x007fffffu;
+    }
+    t->input = x;
+#else
+    int32_t *keys = t->keys;
+    for (int32_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof(bits));
+        nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) + 0x007fffffu;
+        keys[i] = eml_trees_key(bits);
+    }
+    t->input = keys;
+#endif
+    return (int)(nan >> 31);
+}
+
+// Sets the input from n_features int16 values, taken as numbers.
+static inline void eml_trees_set_input_int16(EmlTrees *t, const int16_t *x) {
+    int32_t *scratch = t->keys;
     for (int32_t i = 0; i < t->n_features; i++) {
         const float v = (float)x[i];
         uint32_t bits;
         memcpy(&bits, &v, sizeof(bits));
-        t->keys[i] = eml_trees_key(bits);
+#if EML_TREES_FLOAT_COMPARE
+        scratch[i] = (int32_t)bits;
+#else
+        scratch[i] = eml_trees_key(bits);
+#endif
     }
+    t->input = scratch;
 }
 
-// The leaf index that tree `tree` reaches for the mapped input.
-static inline int32_t eml_trees_walk(const EmlTrees *t, int32_t tree) {
+// Whether decision node n sends the input left (x[feature] <= threshold).
+// wide: 0 when the model has at most 256 features (the feature's high byte
+// is 0); a constant in every caller, so each walk is compiled twice.
+EML_TREES_HOT int eml_trees_goes_left(const EmlTreesValue *in, const EmlTreesNode *n, int wide) {
+    const int32_t feature = wide ? ((n->left & 0xff) | ((n->right & 0xff) << 8)) : (n->left & 0xff);
+#if EML_TREES_FLOAT_COMPARE
+    float threshold;
+    memcpy(&threshold, &n->key, sizeof(threshold));
+    return in[feature] <= threshold;
+#else
+    return in[feature] <= n->key;
+#endif
+}
+
+// The leaf index that tree `tree` reaches. (Walking four trees side by
+// side without branches was measured slower on x86-64 than this.)
+EML_TREES_HOT int32_t eml_trees_walk(const EmlTrees *t, int32_t tree, int wide) {
+    const EmlTreesValue *in = eml_trees_input(t);
     const EmlTreesNode *nodes = t->nodes;
-    const int32_t *keys = t->keys;
     int32_t i = t->roots[tree];
     while (i >= 0) {
         const EmlTreesNode *n = &nodes[i];
-        const int32_t feature = (n->left & 0xff) | ((n->right & 0xff) << 8);
-        i = ((keys[feature] <= n->key) ? n->left : n->right) >> 8;
+        i = (eml_trees_goes_left(in, n, wide) ? n->left : n->right) >> 8;
     }
     return -(i + 1);
+}
+
+EML_TREES_HOT void eml_trees_add_votes(const EmlTrees *t, int32_t leaf) {
+    const uint32_t word = t->leaves[leaf];
+    uint32_t *sums = t->sums;
+    if (word & EML_TREES_VECTOR_FLAG) {
+        const uint32_t *w = t->leaves + (word & ~EML_TREES_VECTOR_FLAG);
+        for (int32_t c = 0; c < t->n_classes; c++) {
+            sums[c] += w[c];
+        }
+    } else {
+        sums[word] += t->full_weight;
+    }
+}
+
+EML_TREES_HOT float eml_trees_leaf_value(const EmlTrees *t, int32_t leaf) {
+    float v;
+    memcpy(&v, &t->leaves[leaf], sizeof(v));
+    return v;
+}
+
+// Adds the votes of every tree to t->sums.
+EML_TREES_HOT void eml_trees_vote_trees(const EmlTrees *t, int wide) {
+    for (int32_t tree = 0; tree < t->n_trees; tree++) {
+        eml_trees_add_votes(t, eml_trees_walk(t, tree, wide));
+    }
 }
 
 // Classifier: fills t->sums with the vote weights of all trees and returns
@@ -285,16 +388,10 @@ static inline int32_t eml_trees_vote(const EmlTrees *t) {
     for (int32_t c = 0; c < n_classes; c++) {
         sums[c] = 0;
     }
-    for (int32_t tree = 0; tree < t->n_trees; tree++) {
-        const uint32_t word = t->leaves[eml_trees_walk(t, tree)];
-        if (word & EML_TREES_VECTOR_FLAG) {
-            const uint32_t *w = t->leaves + (word & ~EML_TREES_VECTOR_FLAG);
-            for (int32_t c = 0; c < n_classes; c++) {
-                sums[c] += w[c];
-            }
-        } else {
-            sums[word] += t->full_weight;
-        }
+    if (t->n_features > 256) {
+        eml_trees_vote_trees(t, 1);
+    } else {
+        eml_trees_vote_trees(t, 0);
     }
     int32_t best = 0;
     for (int32_t c = 1; c < n_classes; c++) {
@@ -312,15 +409,17 @@ static inline void eml_trees_proba(const EmlTrees *t, float *out) {
     }
 }
 
-// Regressor: the mean of the trees' leaf values.
-static inline float eml_trees_regress(const EmlTrees *t) {
+EML_TREES_HOT float eml_trees_sum_trees(const EmlTrees *t, int wide) {
     float sum = 0.0f;
     for (int32_t tree = 0; tree < t->n_trees; tree++) {
-        float v;
-        memcpy(&v, &t->leaves[eml_trees_walk(t, tree)], sizeof(v));
-        sum += v;
+        sum += eml_trees_leaf_value(t, eml_trees_walk(t, tree, wide));
     }
-    return sum * t->scale;
+    return sum;
+}
+
+// Regressor: the mean of the trees' leaf values (summed in tree order).
+static inline float eml_trees_regress(const EmlTrees *t) {
+    return ((t->n_features > 256) ? eml_trees_sum_trees(t, 1) : eml_trees_sum_trees(t, 0)) * t->scale;
 }
 
 // ---- Model file (CSV) text helpers: no allocation, no floats ----

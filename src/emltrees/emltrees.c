@@ -332,8 +332,8 @@ static model_obj_t *map_input(mp_obj_t self_in, mp_obj_t x) {
     const int32_t n = o->trees.n_features;
     if ((buf.typecode == 'f' && buf.len == (size_t)n * 4) || (buf.typecode == 'h' && buf.len == (size_t)n * 2)) {
         if (buf.typecode == 'h') {
-            eml_trees_map_int16(&o->trees, buf.buf);
-        } else if (eml_trees_map_float(&o->trees, buf.buf)) {
+            eml_trees_set_input_int16(&o->trees, buf.buf);
+        } else if (eml_trees_set_input_float(&o->trees, buf.buf)) {
             mp_raise_ValueError(MP_ERROR_TEXT("x contains nan"));
         }
         return o;
