@@ -21,8 +21,8 @@ ARCHS = {
     6: ('armv7em', 'soft', 32, 'Thumb-2 firmware built without an FPU (e.g. Cortex-M3)'),
     7: ('armv7emsp', 'hard', 32, 'Cortex-M4F/M7/M33 with single-precision FPU'),
     8: ('armv7emdp', 'hard', 64, 'Cortex-M7 with double-precision FPU'),
-    9: ('xtensa', 'soft', 32, 'ESP8266'),
-    10: ('xtensawin', 'hard', 32, 'ESP32, ESP32-S3'),
+    9: ('xtensa', 'xtensa', 32, 'ESP8266'),
+    10: ('xtensawin', 'xtensa', 32, 'ESP32, ESP32-S3'),
     11: ('rv32imc', 'soft', 32, 'RISC-V RV32IMC'),
 }
 ARCH_CODES = {v[0]: k for k, v in ARCHS.items()}

@@ -278,7 +278,8 @@ def main(argv=None):
         print(f'error: cannot link {module} for {args.arch}: {e}', file=sys.stderr)
         return 1
     if members or used:
-        print(f'  {args.arch}: linked {summary(members, used)}')
+        module = os.path.basename(args.output).split('.')[0]
+        print(f'  {module} ({args.arch}) links {summary(members, used)}')
     return 0
 
 
