@@ -24,7 +24,7 @@ REPORT = Path(__file__).resolve().parents[1] / 'build' / 'trees_agreement.json'
 # Loads each model named in models.txt, predicts every row of <name>.bin and
 # prints [name, predictions, probabilities as float32 bits].
 DEVICE_SCRIPT = """\
-import array, emltrees, emltest
+import array, emltrees, emltest, gc
 
 def bits(values):
     return list(array.array('I', bytes(array.array('f', values))))
@@ -48,7 +48,8 @@ for name, trees, nodes, words in specs:
     if not model.n_classes:
         preds = bits(preds)
     emltest.emit(name, preds, proba)
-    del model, X
+    del model, X, preds, proba
+    gc.collect()
 """
 
 
@@ -117,7 +118,7 @@ def threshold_rows(estimator, X, limit=120):
     return np.array(rows, dtype=np.float32).reshape(-1, X.shape[1])
 
 
-def build_cases(sets, estimators, max_test=250):
+def build_cases(sets, estimators, max_test=250, max_edges=120):
     cases = {}
     for data_name, (X, y) in sets.items():
         X = np.asarray(X, dtype=np.float32)
@@ -125,9 +126,14 @@ def build_cases(sets, estimators, max_test=250):
         X_test = X_test[:max_test]
         for est_name, make in estimators.items():
             estimator = make().fit(X_train, y_train)
-            X_all = np.concatenate([X_test, threshold_rows(estimator, X_test)])
+            X_all = np.concatenate([X_test, threshold_rows(estimator, X_test, max_edges)])
             cases[f'{data_name}-{est_name}'] = (estimator, convert(estimator), X_all)
     return cases
+
+
+def sizes(device):
+    """Test rows and threshold rows per model: boards print through a slow UART."""
+    return dict(max_test=250, max_edges=120) if device.float_bits == 64 else dict(max_test=60, max_edges=45)
 
 
 def run_cases(device, cases):
@@ -148,7 +154,7 @@ def record(kind, rows):
 
 
 def test_classifiers_match_sklearn(device):
-    cases = build_cases(classification_sets(), CLASSIFIERS)
+    cases = build_cases(classification_sets(), CLASSIFIERS, **sizes(device))
     results = run_cases(device, cases)
     assert sorted(results) == sorted(cases)
     rows, failures = {}, []
@@ -167,7 +173,7 @@ def test_classifiers_match_sklearn(device):
 
 
 def test_regressors_match_sklearn(device):
-    cases = build_cases(regression_sets(), REGRESSORS)
+    cases = build_cases(regression_sets(), REGRESSORS, **sizes(device))
     results = run_cases(device, cases)
     for name, (estimator, cmodel, X) in cases.items():
         values = results[name][0].astype(np.uint32).view(np.float32)
