@@ -42,6 +42,7 @@ modules: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
 	@for m in $(MODULES); do \
 		$(MAKE) --no-print-directory -C src/$$m ARCH=$(ARCH) || exit 1; \
 	done
+	@case $(ARCH) in armv7em*) $(MAKE) --no-print-directory -C tools/abiprobe ARCH=$(ARCH);; esac
 
 demo: modules
 	$(PY) -m emlearn_micropython.demo --micropython $(MICROPYTHON)

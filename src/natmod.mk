@@ -8,7 +8,7 @@ MPY_DIR ?= $(TOP)/build/cache/mpy_cross_v6_3-1.1.1/micropython
 BUILD_ROOT ?= $(TOP)/build
 DIST_ROOT ?= $(TOP)/dist
 BUILD := $(BUILD_ROOT)/$(ARCH)/$(MOD)
-DIST := $(DIST_ROOT)/$(ARCH)_$(MPY_ABI)
+DIST ?= $(DIST_ROOT)/$(ARCH)_$(MPY_ABI)
 
 CFLAGS_EXTRA += -I$(TOP)/lib/emlearn -Wextra -Wno-unused-parameter
 # Keep functions in source order: mpy_init is defined first so that it sits

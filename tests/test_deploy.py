@@ -56,7 +56,12 @@ TABLE = [
     ('soft-float board, hard-float files', PICO, files('armv7emsp'), {}, None, ['armv6m']),
     ('soft-float board, hard-float forced', M3, EVERY, {'arch': 'armv7emsp'}, None,
      ['do not run on a armv7em']),
-    ('rp2350 softfp firmware', PICO2, EVERY, {}, None, ['softfp', '--trust-float-abi']),
+    ('rp2350 softfp firmware, no probe run', PICO2, EVERY, {}, None,
+     ['softfp', '--trust-float-abi']),
+    ('rp2350 whose float ABI probe passed', Board(**{**PICO2.__dict__, 'float_abi_ok': True}),
+     EVERY, {}, 'armv7emsp', ALL),
+    ('FPU board whose float ABI probe failed', Board(**{**PYBOARD.__dict__, 'float_abi_ok': False}),
+     EVERY, {'trust_float_abi': True}, None, ['probe module returned wrong floats', 'softfp']),
     ('MicroPython 1.22 (.mpy 6.2)', board('armv6m', version='1.22.2', abi=(6, 2)), EVERY, {},
      None, ['1.22.2', '6.2', '1.23 and newer']),
     ('future .mpy 7.0', board('armv6m', version='2.0.0', abi=(7, 0)), EVERY, {}, None,
@@ -178,3 +183,34 @@ def test_board_descriptions_agree_with_deploy(path):
     if 'RP2350' in desc['mcu']:
         with pytest.raises(Refusal, match='softfp'):
             choose(b, built)
+
+
+class FakeBoard:
+    """A transport that answers the probe script with canned output."""
+    name = 'fake'
+
+    def __init__(self, answer):
+        self.answer, self.copied = answer, []
+
+    def put(self, local, remote):
+        self.copied.append(remote)
+
+    def exec(self, code):
+        return self.answer
+
+
+@pytest.mark.parametrize('answer, verdict', [
+    ("['emlearn-abi', [3.0, -0.75]]\n", True),
+    ("['emlearn-abi', [2147483647, 2147483647]]\n", False),     # seen on softfp firmware
+    ("['emlearn-abi', \"ValueError('incompatible .mpy arch')\"]\n", False),
+    ('Traceback (most recent call last):\n', False),
+])
+def test_float_abi_probe_verdict(tmp_path, answer, verdict):
+    probe = tmp_path / 'armv7emsp_6.3' / 'probe' / 'emlabiprobe.mpy'
+    probe.parent.mkdir(parents=True)
+    probe.write_bytes(b'M')
+    board = FakeBoard(answer)
+    b = Board(lib='/flash/lib')
+    assert deploy.probe_float_abi(board, b, tmp_path, 'armv7emsp', out=lambda s: 0) is verdict
+    assert board.copied == ['/flash/emlabiprobe.mpy']
+    assert deploy.probe_float_abi(board, b, tmp_path, 'armv6m', out=lambda s: 0) is None

@@ -86,6 +86,7 @@ class Board:
     machine: str = ''        # os.uname().machine
     float_bits: int = 32     # 0 when the firmware has no floats
     lib: str = '/lib'        # where modules go: first sys.path entry ending in /lib
+    float_abi_ok: bool = None  # the float ABI probe's verdict (None: not run)
 
     def describe(self):
         what = f'MicroPython {self.version} on {self.platform}'
@@ -190,7 +191,13 @@ def choose(board, files, modules=None, arch=None, trust_float_abi=False):
         raise Refusal(f'the board uses {board.float_bits}-bit floats but {board_arch} modules '
                       f'are built for {FLOAT_BITS.get(board_arch, 32)}-bit floats; rebuild with '
                       f'MICROPY_FLOAT_IMPL={"double" if board.float_bits == 64 else "float"}')
-    if board_arch == 'armv7emsp' and 'RP2350' in board.machine and not trust_float_abi:
+    if board_arch in HARD_FLOAT and board.float_abi_ok is False:
+        raise Refusal(f'this firmware reports {board_arch} but does not pass floats the way '
+                      f'{board_arch} modules do: a probe module returned wrong floats. It is '
+                      'probably built with -mfloat-abi=softfp (RP2350 firmware before pico-sdk '
+                      '2.3 is): every float result would be wrong. Use a hard-float firmware')
+    if board_arch == 'armv7emsp' and 'RP2350' in board.machine and not (
+            trust_float_abi or board.float_abi_ok):
         raise Refusal('RP2350 firmware built with pico-sdk before 2.3 uses -mfloat-abi=softfp: '
                       'it reports armv7emsp but passes floats in integer registers, so float '
                       'results would be wrong. If your firmware is built with '
@@ -271,13 +278,43 @@ def transport_for(port):
     return LocalFolder(port[5:]) if port.startswith('unix:') else Mpremote(port)
 
 
+PROBE_SCRIPT = """import os, sys
+sys.path.insert(0, %r)
+try:
+    import emlabiprobe
+    r = [emlabiprobe.twice(1.5), emlabiprobe.twice(-0.375)]
+except Exception as e:
+    r = repr(e)
+print(repr(['emlearn-abi', r]))
+os.remove(%r)
+"""
+
+
+def probe_float_abi(transport, board, dist, arch, out=print):
+    """Run the float ABI probe on an FPU board: True, False, or None (no probe)."""
+    probe = Path(dist) / f'{arch}_{"%d.%d" % MPY_ABI}' / 'probe' / 'emlabiprobe.mpy'
+    if arch not in HARD_FLOAT or not probe.exists():
+        return None
+    folder = board.lib.rsplit('/', 1)[0] or '/'
+    remote = f'{folder.rstrip("/")}/emlabiprobe.mpy'
+    out(f'deploy: checking the float ABI with {probe.name}')
+    transport.put(probe, remote)
+    results = [parse_line(line) for line in
+               transport.exec(PROBE_SCRIPT % (folder, remote)).splitlines()]
+    answer = [r[1] for r in results if isinstance(r, list) and r[:1] == ['emlearn-abi']]
+    return bool(answer) and answer[0] == [3.0, -0.75]
+
+
 def deploy(transport, dist, modules=None, models=(), arch=None, trust_float_abi=False,
            out=print):
     """Report, choose, copy, verify. Returns the Plan; raises Refusal."""
     out(f'deploy: asking {transport.name} what it runs')
     board = parse_report(transport.exec(REPORT_SCRIPT))
     out(f'deploy: board: {board.describe()}')
-    plan = choose(board, scan(dist), modules, arch, trust_float_abi)
+    files = scan(dist)
+    plan = choose(board, files, modules, arch, trust_float_abi=True)
+    board.float_abi_ok = probe_float_abi(transport, board, dist, plan.arch, out)
+    plan = choose(board, files, modules, arch, trust_float_abi)
     out(f'deploy: using {plan.arch} files' + (f' ({plan.note})' if plan.note else ''))
     transport.exec(MKDIR_SCRIPT % board.lib)
     copies = [(path, f'{board.lib}/{m}.mpy') for m, path in plan.modules]

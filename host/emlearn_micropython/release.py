@@ -49,6 +49,8 @@ def package(dist, arch, modules=None, version=None):
     with zipfile.ZipFile(archive, 'w', zipfile.ZIP_DEFLATED) as z:
         for path in paths + [folder / 'package.json']:
             z.write(path, f'{folder.name}/{path.name}')
+        for path in sorted(folder.glob('probe/*.mpy')):     # deploy's float ABI probe
+            z.write(path, f'{folder.name}/probe/{path.name}')
     return archive, paths
 
 
