@@ -162,13 +162,14 @@ def test_classifiers_match_sklearn(device):
         preds, proba = results[name]
         expected = np.searchsorted(estimator.classes_, estimator.predict(X))
         proba = proba.reshape(len(X), -1)
-        rows[name] = [float(np.mean(preds == expected)), len(X), cmodel.n_nodes, cmodel.leaf_words]
+        proba_error = float(np.abs(proba - estimator.predict_proba(X)).max())
+        rows[name] = [float(np.mean(preds == expected)), len(X), cmodel.n_nodes, cmodel.leaf_words, proba_error]
         np.testing.assert_array_equal(preds, cmodel.predict(X), err_msg=name)
         np.testing.assert_array_equal(proba, cmodel.predict_proba(X), err_msg=name)
         if not np.array_equal(preds, expected):
             failures.append(name)
         np.testing.assert_allclose(proba, estimator.predict_proba(X), atol=1e-6, rtol=0, err_msg=name)
-    record('classifiers', rows)
+    record(f'classifiers_{device.name}', rows)
     assert not failures, {f: rows[f] for f in failures}
 
 
@@ -206,7 +207,7 @@ def test_hard_vote_mode_is_compact(device):
         rows[name] = [float(np.mean(preds == expected)), len(X), cmodel.n_nodes, cmodel.leaf_words,
                       convert(estimator).leaf_words]
         assert rows[name][0] > 0.9
-    record('hard_vote', rows)
+    record(f'hard_vote_{device.name}', rows)
 
 
 @pytest.mark.parametrize('typecode', ['h'])
