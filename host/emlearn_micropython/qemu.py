@@ -190,16 +190,49 @@ class QemuTarget(runner.BoardTarget):
             self._connect()
 
     # --- talking to the board ---------------------------------------------
+    def _soft_reset(self):
+        """A fresh VM in the raw REPL (files in the store stay)."""
+        self._transport.enter_raw_repl(soft_reset=True)
+        self._prompt_read = False
+
     def _exec(self, code, timeout):
-        """Run code in the raw REPL: (stdout, stderr) as text."""
+        """Run code in the raw REPL (raw-paste mode): (stdout, stderr) as text."""
+        from mpremote.transport import TransportError
         t = self._transport
-        out = bytearray()
-        t.exec_raw_no_follow(code)
-        data, err = t.follow(timeout, data_consumer=out.extend)
-        if out.endswith(b'\x04'):
-            del out[-1:]
+        if not self._prompt_read and not t.read_until(1, b'>').endswith(b'>'):
+            raise TransportError('no raw REPL prompt')
+        self._prompt_read = False
+        t.serial.write(b'\x05A\x01')
+        if t.serial.read(2) != b'R\x01':
+            raise TransportError('the board has no raw-paste mode')
+        t.raw_paste_write(code.encode() if isinstance(code, str) else code)
+        out, err = self._follow(timeout)
         return (out.decode(errors='replace').replace('\r\n', '\n'),
                 err.decode(errors='replace').replace('\r\n', '\n'))
+
+    def _follow(self, timeout):
+        """The output and error output of the running code, each ending in
+        Ctrl-D. Reads the socket in blocks: mpremote's follow() takes one
+        byte per call, which costs seconds for a megabyte of results."""
+        import select
+        from mpremote.transport import TransportError
+        sock = self._transport.serial._socket
+        data = bytearray()
+        while data.count(b'\x04') < 2:
+            ready, _, _ = select.select([sock], [], [], timeout)
+            if not ready:
+                raise TransportError('timeout waiting for the end of the output')
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                raise OSError('the board closed the connection')
+            data += chunk
+        out, err, rest = bytes(data).split(b'\x04', 2)
+        if rest.strip(b'>'):
+            raise TransportError(f'unexpected output after the script: {rest[:100]!r}')
+        # The raw REPL prompt '>' follows; the next _exec waits for it
+        # unless it came in this block.
+        self._prompt_read = rest == b'>'
+        return out, err
 
     def _fetch_code(self, pairs, remove=()):
         """Code that removes the files `remove` then copies each host file
@@ -233,7 +266,7 @@ class QemuTarget(runner.BoardTarget):
         paths += sorted(runner.DEVICE_DIR.glob('*.py'))
 
         def step(timeout):
-            self._transport.enter_raw_repl(soft_reset=True)
+            self._soft_reset()
             out, err = self._exec(self._fetch_code((p.resolve(), p.name) for p in paths), timeout)
             if err:
                 raise runner.DeviceError(f'{self.name}: install failed\n{err}')
@@ -257,7 +290,7 @@ class QemuTarget(runner.BoardTarget):
         self._data_files = list(files or {})
 
         def step(timeout):
-            self._transport.enter_raw_repl(soft_reset=True)
+            self._soft_reset()
             if pairs or remove:
                 _, err = self._exec(self._fetch_code(pairs, remove), timeout)
                 if err:
