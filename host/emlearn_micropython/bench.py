@@ -5,6 +5,7 @@ IIR and kNN against plain-Python versions, and the call floor, each in the
 same MicroPython VM with the same inputs. Writes <out>/<target>.json, .md
 and .png. Timings are reported, never asserted.
 """
+import hashlib
 import json
 import math
 import platform
@@ -109,6 +110,7 @@ def run_target(spec, target, prepared, config, quick, build):
     for name, why in missing.items():
         print(f'bench: {spec}: skip {name}: {why}')
     records = []
+    pushed = {}
     started = time.time()
     for name, runs in prepared.items():
         for run in runs:
@@ -118,10 +120,13 @@ def run_target(spec, target, prepared, config, quick, build):
             if name == 'floor' and floor_file:
                 files['emlfloor.mpy'] = floor_file
             files['benchcfg.py'] = cfg_text({**run['cfg'], **timing})
+            if 'row_bytes' in run:  # only the rows this target uses
+                files['rows.bin'] = Path(files['rows.bin']).read_bytes()[:timing['MAX_ROWS'] * run['row_bytes']]
             script = (BENCH_DIR / f'bench_{name}.py').read_text()
             keep_run(build / 'runs' / spec.replace(':', '_').replace('/', '_') / f'{name}-{run["label"]}',
                      files, f'bench_{name}.py', script)
             t0 = time.time()
+            files = push_files(target, files, pushed)
             output = target.run(script, files, timeout=900)
             got = [r for r in output.results if isinstance(r, dict) and 't' in r]
             if not any(r['t'] == 'done' for r in got):
@@ -153,6 +158,44 @@ def keep_run(folder, files, script_name, script):
     for name, data in files.items():
         runner._write(folder / name, data)
     (folder / script_name).write_text(script)
+
+
+def push_files(target, files, pushed):
+    """Copy the files of a run to a board (not the unix port) before it runs,
+    in 4 kB chunks written as hex or text, whichever is shorter: much faster
+    than `mpremote cp` over an emulated UART. A file already pushed with
+    the same content is not sent again. Returns what is left for run()."""
+    port = getattr(target, 'port', None)
+    if not isinstance(port, str) or isinstance(target, runner.UnixTarget):
+        return files
+    if getattr(target, 'install', None) and not getattr(target, '_copied', True):
+        target.install()
+    todo = {}
+    for name, data in files.items():
+        blob = data.encode() if isinstance(data, str) else bytes(data) \
+            if isinstance(data, (bytes, bytearray)) else Path(data).read_bytes()
+        digest = hashlib.sha1(blob).hexdigest()
+        if pushed.get(name) != digest:
+            todo[name] = (blob, digest)
+    if not todo:
+        return {}
+    from mpremote.transport_serial import SerialTransport
+    link = SerialTransport(port, baudrate=115200)
+    try:
+        link.enter_raw_repl(soft_reset=False)
+        for name, (blob, digest) in todo.items():
+            link.exec(f'f=open({name!r},"wb")')
+            for i in range(0, len(blob), 4096):
+                chunk = blob[i:i + 4096]
+                text, hexed = repr(chunk), chunk.hex()
+                link.exec(f'f.write(bytes.fromhex("{hexed}"))' if len(hexed) + 16 < len(text)
+                          else f'f.write({text})')
+            link.exec('f.close()')
+            pushed[name] = digest
+        link.exit_raw_repl()
+    finally:
+        link.close()
+    return {}
 
 
 def build_floor(arch):
@@ -217,6 +260,7 @@ def prepare_trees(config, build):
         cfg = {'CASE': label, 'N_FEATURES': Xte.shape[1], 'NEW_ARGS': made['new_args'],
                'PEERS': made['peers'], 'PEER_SKIPS': made['skips']}
         runs.append({'label': label, 'files': files, 'cfg': cfg, 'expected': expected,
+                     'row_bytes': 4 * Xte.shape[1],
                      'helpers': ['benchlib.py'], 'meta': made['meta']})
     return runs
 
