@@ -214,3 +214,26 @@ def test_float_abi_probe_verdict(tmp_path, answer, verdict):
     assert deploy.probe_float_abi(board, b, tmp_path, 'armv7emsp', out=lambda s: 0) is verdict
     assert board.copied == ['/flash/emlabiprobe.mpy']
     assert deploy.probe_float_abi(board, b, tmp_path, 'armv6m', out=lambda s: 0) is None
+
+
+def test_release_package_json_and_zip(tmp_path):
+    """package.json lists the modules for mip (relative URLs); the zip holds
+    the folder; a file whose header disagrees with its folder is refused."""
+    import json
+    import zipfile
+    from emlearn_micropython import release
+    src = sorted(runner.dist_dir('x64').glob('*.mpy'))
+    if not src:
+        pytest.skip('x64 not built')
+    folder = tmp_path / 'x64_6.3'
+    folder.mkdir()
+    for p in src:
+        shutil.copy(p, folder / p.name)
+    archive, paths = release.package(tmp_path, 'x64', version='9.9.9')
+    manifest = json.loads((folder / 'package.json').read_text())
+    assert manifest == {'urls': [[p.name, p.name] for p in src], 'version': '9.9.9'}
+    names = zipfile.ZipFile(archive).namelist()
+    assert sorted(names) == sorted([f'x64_6.3/{p.name}' for p in src] + ['x64_6.3/package.json'])
+    shutil.copytree(folder, tmp_path / 'armv6m_6.3')
+    with pytest.raises(SystemExit, match='is x64'):
+        release.package(tmp_path, 'armv6m')

@@ -163,6 +163,25 @@ def _check_forced(board_arch, arch):
                   f'(suitable: {", ".join(CANDIDATES[board_arch])})')
 
 
+def _check_floats(board, board_arch, trust_float_abi):
+    """Refuse when the firmware's float precision or calling convention differs."""
+    if board.float_bits != FLOAT_BITS.get(board_arch, 32):
+        raise Refusal(f'the board uses {board.float_bits}-bit floats but {board_arch} modules '
+                      f'are built for {FLOAT_BITS.get(board_arch, 32)}-bit floats; rebuild with '
+                      f'MICROPY_FLOAT_IMPL={"double" if board.float_bits == 64 else "float"}')
+    if board_arch in HARD_FLOAT and board.float_abi_ok is False:
+        raise Refusal(f'this firmware reports {board_arch} but does not pass floats the way '
+                      f'{board_arch} modules do: a probe module returned wrong floats. It is '
+                      'probably built with -mfloat-abi=softfp (RP2350 firmware before pico-sdk '
+                      '2.3 is): every float result would be wrong. Use a hard-float firmware')
+    if board_arch == 'armv7emsp' and 'RP2350' in board.machine and not (
+            trust_float_abi or board.float_abi_ok):
+        raise Refusal('RP2350 firmware built with pico-sdk before 2.3 uses -mfloat-abi=softfp: '
+                      'it reports armv7emsp but passes floats in integer registers, so float '
+                      'results would be wrong. If your firmware is built with '
+                      'PICO_HARD_FLOAT_ABI (MicroPython PR #19661), pass --trust-float-abi')
+
+
 def choose(board, files, modules=None, arch=None, trust_float_abi=False):
     """Which files to copy to this board: a Plan, or raise Refusal.
 
@@ -187,21 +206,7 @@ def choose(board, files, modules=None, arch=None, trust_float_abi=False):
                      f'on this FPU board)')
         raise Refusal(f'no {" or ".join(candidates)} files in dist/ for this {board_arch} '
                       f'board{extra}: {hint}')
-    if board.float_bits != FLOAT_BITS.get(board_arch, 32):
-        raise Refusal(f'the board uses {board.float_bits}-bit floats but {board_arch} modules '
-                      f'are built for {FLOAT_BITS.get(board_arch, 32)}-bit floats; rebuild with '
-                      f'MICROPY_FLOAT_IMPL={"double" if board.float_bits == 64 else "float"}')
-    if board_arch in HARD_FLOAT and board.float_abi_ok is False:
-        raise Refusal(f'this firmware reports {board_arch} but does not pass floats the way '
-                      f'{board_arch} modules do: a probe module returned wrong floats. It is '
-                      'probably built with -mfloat-abi=softfp (RP2350 firmware before pico-sdk '
-                      '2.3 is): every float result would be wrong. Use a hard-float firmware')
-    if board_arch == 'armv7emsp' and 'RP2350' in board.machine and not (
-            trust_float_abi or board.float_abi_ok):
-        raise Refusal('RP2350 firmware built with pico-sdk before 2.3 uses -mfloat-abi=softfp: '
-                      'it reports armv7emsp but passes floats in integer registers, so float '
-                      'results would be wrong. If your firmware is built with '
-                      'PICO_HARD_FLOAT_ABI (MicroPython PR #19661), pass --trust-float-abi')
+    _check_floats(board, board_arch, trust_float_abi)
     # Prefer the first candidate that has every wanted module.
     wanted = list(modules) if modules else None
     for a in usable:
