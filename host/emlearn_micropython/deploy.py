@@ -34,7 +34,7 @@ if not m:
         pass
 fb = 0
 try:
-    fb = 64 if 1.0 + float('1e-10') != 1.0 else 32
+    fb = 64 if float('1') + float('1e-10') != float('1') else 32
 except Exception:
     pass
 lib = [p for p in sys.path if p.endswith('/lib')]
