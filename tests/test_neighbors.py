@@ -13,7 +13,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from emlearn_micropython import neighbors
 
 KS = (1, 3, 5, 7)
-DATASETS = {'iris': load_iris, 'wine': load_wine, 'digits': load_digits}
+DATASETS = {'digits': load_digits, 'wine': load_wine, 'iris': load_iris}
 
 
 def int32_labels(y):
@@ -70,46 +70,43 @@ def rows(name, nf, typecode='h'):
             yield row
 '''
 
-# One model per k, all allocated before anything else of the dataset (a
-# board heap fragments when big blocks are freed and allocated in turn).
+# One model per k, all allocated before anything else of the dataset, the
+# biggest dataset first: after a dataset's results are printed, a 256 KB
+# board heap is too fragmented for 26 KB blocks.
 DEVICE_AGREEMENT = DEVICE_ROWS + '''
 for name, nf in NAMES:
-    models = y = preds = None
+    models = y = None
     gc.collect()
     models = [emlneighbors.new(N_ITEMS[name], nf, k) for k in KS]
     y = emltest.read_array(name + '_y.bin', 'i')
     for i, row in enumerate(rows(name + '_X.bin', nf)):
         for m in models:
             m.additem(row, y[i])
-    preds = [[] for k in KS]
     for i, row in enumerate(rows(name + '_Q.bin', nf)):
-        for m, p in zip(models, preds):
-            p.append(m.predict(row))
-        emltest.emit('res', name, i, [models[-1].getresult(j) for j in range(KS[-1])])
-    for k, p in zip(KS, preds):
-        emltest.emit('pred', name, k, p)
+        preds = [m.predict(row) for m in models]
+        emltest.emit(name, i, preds, [models[-1].getresult(j) for j in range(KS[-1])])
 '''
 
 
 def test_agreement_with_sklearn(device):
     files, data, names = {}, {}, []
     for name in DATASETS:
-        # digits: 4 models of 300 items (40 KB each) fit a 256 KB board heap;
-        # 400 queries keep the file transfer to a board short
+        # digits: 4 models of 200 items (26 KB each) fit a 256 KB board heap;
+        # 300 queries keep the file transfer to a board short
         # (seed 3: its iris split has queries with ties at the k-th place)
-        X, y, Q, _, _ = dataset(name, seed=3, n_train=300 if name == 'digits' else None)
-        Q = Q[:400]
+        X, y, Q, _, _ = dataset(name, seed=3, n_train=200 if name == 'digits' else None)
+        Q = Q[:300]
         data[name] = (X, y, Q)
         names.append((name, X.shape[1]))
         files.update({f'{name}_X.bin': X.tobytes(), f'{name}_y.bin': y.tobytes(), f'{name}_Q.bin': Q.tobytes()})
     n_items = {name: len(d[1]) for name, d in data.items()}
     script = f'NAMES = {names!r}\nKS = {KS!r}\nN_ITEMS = {n_items!r}\n' + DEVICE_AGREEMENT
     out = device.run(script, files=files)
-    preds = {(r[1], r[2]): np.array(r[3]) for r in out.results if r[0] == 'pred'}
-    results = {}
-    for r in out.results:
-        if r[0] == 'res':
-            results.setdefault(r[1], {})[r[2]] = r[3]
+    preds, results = {}, {}
+    for name, i, p, res in out.results:
+        preds.setdefault(name, []).append(p)
+        results.setdefault(name, []).append(res)
+    preds = {(name, k): np.array(p)[:, j] for name, p in preds.items() for j, k in enumerate(KS)}
     assert len(preds) == len(DATASETS) * len(KS)
     n_ambiguous = 0
     for name, (X, y, Q) in data.items():
@@ -124,7 +121,7 @@ def test_agreement_with_sklearn(device):
             assert clear.sum() > 0.8 * len(Q)
             n_ambiguous += ambiguous.sum()
             if k == KS[-1]:
-                got_res = np.array([results[name][i] for i in range(len(Q))], dtype=np.int64)
+                got_res = np.array(results[name], dtype=np.int64)
                 np.testing.assert_array_equal(got_res[:, :, 0], idx)
                 np.testing.assert_array_equal(got_res[:, :, 1], dist)
                 np.testing.assert_array_equal(got_res[:, :, 2], lab)
@@ -226,7 +223,7 @@ with open('knn.csv', 'rb') as f:
 
 
 def test_export_and_streaming_load(device, tmp_path):
-    X, y, Q, scaler, raw_test = dataset('digits', seed=2, n_train=300)
+    X, y, Q, scaler, raw_test = dataset('digits', seed=2, n_train=150)
     path = neighbors.save(tmp_path / 'knn.csv', X, y, scaler)
     X2, y2, scaler2 = neighbors.loads(path.read_text())
     np.testing.assert_array_equal(X2, X)
