@@ -92,6 +92,7 @@ typedef struct {
     int32_t *keys;          // scratch: n_features words (input keys or floats), set by caller
     const void *input;      // the input of the current prediction (EmlTreesValue[n_features])
     uint32_t *sums;         // scratch: n_classes vote sums, set by caller
+    int32_t *reached;       // scratch: roots_capacity leaf indices, set by caller
     float scale;            // set by caller: 1/(n_trees*full_weight), or 1/n_trees for regression
 } EmlTrees;
 
@@ -274,7 +275,7 @@ static inline EmlError eml_trees_finish(EmlTrees *t, int32_t *bad) {
         EML_PRECONDITION(eml_trees_child_ok(t, t->nodes[i].right >> 8), EmlOutOfRange);
     }
     *bad = -1;
-    EML_PRECONDITION(t->keys && t->sums, EmlUninitialized);
+    EML_PRECONDITION(t->keys && t->sums && t->reached, EmlUninitialized);
     return EmlOk;
 }
 
@@ -341,17 +342,86 @@ EML_TREES_HOT int eml_trees_goes_left(const EmlTreesValue *in, const EmlTreesNod
 #endif
 }
 
-// The leaf index that tree `tree` reaches. (Walking four trees side by
-// side without branches was measured slower on x86-64 than this.)
-EML_TREES_HOT int32_t eml_trees_walk(const EmlTrees *t, int32_t tree, int wide) {
+// The leaf that a walk from node (or leaf) i reaches, one step at a time.
+EML_TREES_HOT int32_t eml_trees_walk_from(const EmlTrees *t, int32_t i, int wide) {
     const EmlTreesValue *in = eml_trees_input(t);
     const EmlTreesNode *nodes = t->nodes;
-    int32_t i = t->roots[tree];
     while (i >= 0) {
         const EmlTreesNode *n = &nodes[i];
         i = (eml_trees_goes_left(in, n, wide) ? n->left : n->right) >> 8;
     }
     return -(i + 1);
+}
+
+// Trees walked four at a time without data-dependent branches, where the
+// CPU runs ahead (x86-64, AArch64): their loads overlap and no branch on
+// the input is mispredicted. A lane that reaches a leaf takes the next
+// tree. In-order microcontrollers walk one tree at a time.
+#ifndef EML_TREES_LANES
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__i386__)
+#define EML_TREES_LANES 4
+#else
+#define EML_TREES_LANES 1
+#endif
+#endif
+
+// One branch-free step down from decision node i.
+EML_TREES_HOT int32_t eml_trees_step(const EmlTreesNode *nodes, const EmlTreesValue *in, int32_t i, int wide) {
+    const EmlTreesNode *n = &nodes[i];
+    const int32_t left = -(int32_t)eml_trees_goes_left(in, n, wide);
+    return (n->right ^ ((n->left ^ n->right) & left)) >> 8;
+}
+
+// Fills t->reached[tree] with the leaf each tree reaches.
+EML_TREES_HOT void eml_trees_reach(const EmlTrees *t, int wide) {
+    const EmlTreesNode *nodes = t->nodes;
+    const EmlTreesValue *in = eml_trees_input(t);
+    const int32_t n_trees = t->n_trees;
+    int32_t *reached = t->reached;
+    int32_t next = 0;
+#if EML_TREES_LANES == 4
+    int32_t idx[4], tree[4], active = 0;
+    for (; active < 4 && next < n_trees; active++, next++) {
+        tree[active] = next;
+        idx[active] = t->roots[next];
+    }
+    while (active == 4) {
+        int32_t a = idx[0], b = idx[1], c = idx[2], d = idx[3];
+        while ((a | b | c | d) >= 0) {
+            a = eml_trees_step(nodes, in, a, wide);
+            b = eml_trees_step(nodes, in, b, wide);
+            c = eml_trees_step(nodes, in, c, wide);
+            d = eml_trees_step(nodes, in, d, wide);
+        }
+        idx[0] = a;
+        idx[1] = b;
+        idx[2] = c;
+        idx[3] = d;
+        for (int32_t k = 0; k < active; k++) {
+            if (idx[k] >= 0) {
+                continue;
+            }
+            reached[tree[k]] = -(idx[k] + 1);
+            if (next < n_trees) {
+                tree[k] = next;
+                idx[k] = t->roots[next++];
+            } else {
+                active -= 1;
+                tree[k] = tree[active];
+                idx[k] = idx[active];
+                k -= 1;
+            }
+        }
+    }
+    for (int32_t k = 0; k < active; k++) {
+        reached[tree[k]] = eml_trees_walk_from(t, idx[k], wide);
+    }
+#endif
+    (void)nodes;
+    (void)in;
+    for (; next < n_trees; next++) {
+        reached[next] = eml_trees_walk_from(t, t->roots[next], wide);
+    }
 }
 
 EML_TREES_HOT void eml_trees_add_votes(const EmlTrees *t, int32_t leaf) {
@@ -373,12 +443,6 @@ EML_TREES_HOT float eml_trees_leaf_value(const EmlTrees *t, int32_t leaf) {
     return v;
 }
 
-// Adds the votes of every tree to t->sums.
-EML_TREES_HOT void eml_trees_vote_trees(const EmlTrees *t, int wide) {
-    for (int32_t tree = 0; tree < t->n_trees; tree++) {
-        eml_trees_add_votes(t, eml_trees_walk(t, tree, wide));
-    }
-}
 
 // Classifier: fills t->sums with the vote weights of all trees and returns
 // the first class with the largest sum.
@@ -389,9 +453,12 @@ static inline int32_t eml_trees_vote(const EmlTrees *t) {
         sums[c] = 0;
     }
     if (t->n_features > 256) {
-        eml_trees_vote_trees(t, 1);
+        eml_trees_reach(t, 1);
     } else {
-        eml_trees_vote_trees(t, 0);
+        eml_trees_reach(t, 0);
+    }
+    for (int32_t tree = 0; tree < t->n_trees; tree++) {
+        eml_trees_add_votes(t, t->reached[tree]);
     }
     int32_t best = 0;
     for (int32_t c = 1; c < n_classes; c++) {
@@ -409,17 +476,18 @@ static inline void eml_trees_proba(const EmlTrees *t, float *out) {
     }
 }
 
-EML_TREES_HOT float eml_trees_sum_trees(const EmlTrees *t, int wide) {
-    float sum = 0.0f;
-    for (int32_t tree = 0; tree < t->n_trees; tree++) {
-        sum += eml_trees_leaf_value(t, eml_trees_walk(t, tree, wide));
-    }
-    return sum;
-}
-
 // Regressor: the mean of the trees' leaf values (summed in tree order).
 static inline float eml_trees_regress(const EmlTrees *t) {
-    return ((t->n_features > 256) ? eml_trees_sum_trees(t, 1) : eml_trees_sum_trees(t, 0)) * t->scale;
+    if (t->n_features > 256) {
+        eml_trees_reach(t, 1);
+    } else {
+        eml_trees_reach(t, 0);
+    }
+    float sum = 0.0f;
+    for (int32_t tree = 0; tree < t->n_trees; tree++) {
+        sum += eml_trees_leaf_value(t, t->reached[tree]);
+    }
+    return sum * t->scale;
 }
 
 // ---- Model file (CSV) text helpers: no allocation, no floats ----

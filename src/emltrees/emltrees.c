@@ -10,6 +10,7 @@ typedef struct {
     EmlTrees trees;
     int32_t *keys;          // keys_capacity input keys (scratch for predict)
     uint32_t *sums;         // sums_capacity vote sums (scratch), also leaf values while loading
+    int32_t *reached;       // max_trees leaf indices (scratch)
     int32_t keys_capacity;
     int32_t sums_capacity;
     bool loaded;
@@ -90,6 +91,7 @@ static mp_obj_t model_new(size_t n_args, const mp_obj_t *args) {
     o->keys_capacity = 0;
     o->sums_capacity = 0;
     o->loaded = false;
+    o->reached = m_new(int32_t, max_trees);
     eml_trees_init(&o->trees, m_new(EmlTreesNode, max_nodes), (int32_t)max_nodes,
                    m_new(int32_t, max_trees), (int32_t)max_trees,
                    m_new(uint32_t, max_leaves), (int32_t)max_leaves);
@@ -306,6 +308,7 @@ static mp_obj_t load_model(mp_obj_t self_in, mp_obj_t f) {
     }
     t->keys = o->keys;
     t->sums = o->sums;
+    t->reached = o->reached;
     int32_t bad;
     const EmlError err = eml_trees_finish(t, &bad);
     if (err != EmlOk) {

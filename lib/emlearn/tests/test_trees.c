@@ -5,6 +5,8 @@
 #include "eml_trees.h"
 #include "eml_test.h"
 
+static int32_t reached[16];  // per-tree scratch for every model below
+
 static uint32_t bits_of(float f) {
     uint32_t b;
     memcpy(&b, &f, sizeof(b));
@@ -108,6 +110,7 @@ static void test_model(void) {
     CHECK(eml_trees_finish(&t, &bad) == EmlUninitialized);  // no scratch yet
     t.keys = keys;
     t.sums = sums;
+    t.reached = reached;
     t.scale = 1.0f / (2.0f * 16777216.0f);
     CHECK(eml_trees_finish(&t, &bad) == EmlOk);
     const float x[][2] = {{0.5f, 9.0f}, {0.50000006f, -1.0f}, {0.50000006f, -0.99999994f}, {-INFINITY, 0.0f}};
@@ -133,6 +136,7 @@ static void test_model(void) {
     build(&t, nodes, roots, leaves, 6);
     t.keys = keys;
     t.sums = sums;
+    t.reached = reached;
     CHECK(eml_trees_finish(&t, &bad) == EmlCapacityExceeded);
     CHECK(t.n_leaves == 4 && t.n_vector_words == 3 && t.n_nodes == 2 && t.n_trees == 2);
 
@@ -140,11 +144,13 @@ static void test_model(void) {
     build(&t, nodes, roots, leaves, 16);
     t.keys = keys;
     t.sums = sums;
+    t.reached = reached;
     CHECK(eml_trees_add_node(&t, 0, 0, 5, -1) == EmlOk);
     CHECK(eml_trees_finish(&t, &bad) == EmlOutOfRange && bad == 2);
     build(&t, nodes, roots, leaves, 16);
     t.keys = keys;
     t.sums = sums;
+    t.reached = reached;
     t.roots[1] = 7;
     CHECK(eml_trees_finish(&t, &bad) == EmlOutOfRange && bad == 1);
 }
@@ -164,6 +170,7 @@ static void test_regression(void) {
     CHECK(eml_trees_add_root(&t, 0) == EmlOk && eml_trees_add_root(&t, -2) == EmlOk);
     t.keys = keys;
     t.sums = sums;
+    t.reached = reached;
     t.scale = 0.5f;
     CHECK(eml_trees_finish(&t, &bad) == EmlOk);
     const float x0 = -0.0f, x1 = 1e-45f;
@@ -189,6 +196,7 @@ static void test_wide(void) {
     CHECK(eml_trees_add_node(&t, 299, eml_trees_key(bits_of(1.0f)), -2, -1) == EmlOk);
     t.keys = keys;
     t.sums = sums;
+    t.reached = reached;
     CHECK(eml_trees_finish(&t, &bad) == EmlOk);
     x[43] = 2.0f;  // feature 299 & 0xff: must not be read in place of 299
     CHECK(eml_trees_set_input_float(&t, x) == 0 && eml_trees_vote(&t) == 1);
