@@ -61,10 +61,13 @@ test: test-c
 
 # Benchmarks (not tests: timings are reported, never asserted). Writes
 # bench/results/<target>.json, .md and .png; see the README section bench.
-BENCH_ARCHS ?= x64
-BENCH_TARGETS ?= unix
+# The emulated boards count instructions; they need QEMU and the ARM compiler.
+BENCH_QEMU := $(shell command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null && echo yes)
+BENCH_ARCHS ?= x64 $(if $(BENCH_QEMU),armv6m armv7emsp)
+BENCH_TARGETS ?= unix $(if $(BENCH_QEMU),qemu-m3 qemu-m4f)
 
 bench:
+	@$(if $(BENCH_QEMU),,echo "bench: skip qemu-m3 qemu-m4f: qemu-system-arm or arm-none-eabi-gcc not on PATH")
 	@for a in $(BENCH_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
 	$(PY) -m emlearn_micropython.cli bench $(addprefix --target ,$(BENCH_TARGETS)) $(BENCH_ARGS)
 

@@ -42,6 +42,8 @@ QUICK = {
     'floor_rows': 50,
 }
 
+QEMU_HEAP = 1 << 20
+
 # Per kind of target: repeats of the native (REPEAT) and plain-Python
 # (PY_REPEAT) measurements, and the least time one measurement lasts.
 # Emulated boards count instructions (-icount shift=0): exactly repeatable.
@@ -72,7 +74,7 @@ def main(args):
     out.mkdir(parents=True, exist_ok=True)
     prepared = {name: PREPARE[name](config, build / name) for name in only}
     failed = False
-    for spec in args.target or ['unix']:
+    for spec in map(bench_spec, args.target or ['unix']):
         try:
             target = runner.make_target(spec)
         except (ImportError, OSError, RuntimeError, ValueError) as e:
@@ -94,6 +96,18 @@ def main(args):
 
 # ---------------------------------------------------------------- targets
 
+def bench_spec(spec):
+    """Emulated boards always count instructions (-icount shift=0), with a
+    1 MB heap unless told otherwise so that the large peers fit too."""
+    if spec.startswith('qemu-'):
+        options = spec.split(':')[1:]
+        if 'icount' not in options:
+            spec += ':icount'
+        if not any(o.startswith('heap=') for o in options):
+            spec += f':heap={QEMU_HEAP}'
+    return spec
+
+
 def timing_for(spec, quick):
     if quick:
         return TIMING['quick']
@@ -103,7 +117,7 @@ def timing_for(spec, quick):
 
 def run_target(spec, target, prepared, config, quick, build):
     arch = getattr(target, 'arch', 'x64')
-    unit = 'instructions' if spec.startswith('qemu-') else 'us'
+    unit = 'instructions' if spec.startswith('qemu-') and ':icount' in spec else 'us'
     timing = timing_for(spec, quick)
     floor_file = build_floor(arch)
     missing = missing_modules(arch)
@@ -123,7 +137,7 @@ def run_target(spec, target, prepared, config, quick, build):
             if 'row_bytes' in run:  # only the rows this target uses
                 files['rows.bin'] = Path(files['rows.bin']).read_bytes()[:timing['MAX_ROWS'] * run['row_bytes']]
             script = (BENCH_DIR / f'bench_{name}.py').read_text()
-            keep_run(build / 'runs' / spec.replace(':', '_').replace('/', '_') / f'{name}-{run["label"]}',
+            keep_run(build / 'runs' / results_name(spec) / f'{name}-{run["label"]}',
                      files, f'bench_{name}.py', script)
             t0 = time.time()
             files = push_files(target, files, pushed)
@@ -166,8 +180,8 @@ def push_files(target, files, pushed):
     than `mpremote cp` over an emulated UART. A file already pushed with
     the same content is not sent again. Returns what is left for run()."""
     port = getattr(target, 'port', None)
-    if not isinstance(port, str) or isinstance(target, runner.UnixTarget):
-        return files
+    if type(target) is not runner.BoardTarget or not isinstance(port, str):
+        return files  # the unix port and the emulated boards take files directly
     if getattr(target, 'install', None) and not getattr(target, '_copied', True):
         target.install()
     todo = {}
@@ -570,8 +584,15 @@ def draw_chart(report, path):
     plt.close(fig)
 
 
+def results_name(spec):
+    """qemu-m3 (options dropped), unix, board__dev_ttyACM0_armv6m"""
+    if spec.startswith('qemu-'):
+        return spec.split(':')[0]
+    return spec.replace(':', '_').replace('/', '_')
+
+
 def write_report(report, out, spec, chart=True):
-    name = spec.replace(':', '_').replace('/', '_')
+    name = results_name(spec)
     (out / f'{name}.json').write_text(json.dumps(report, indent=1, default=float) + '\n')
     text = markdown(report)
     (out / f'{name}.md').write_text(text)
