@@ -115,3 +115,18 @@ def test_mpy_init_after_3_kb_of_code_links_on_armv6m(tmp_path):
 def test_missing_compiler_is_explained():
     assert 'ESP-IDF' in missing('xtensawin') or not missing('xtensawin')
     assert 'unknown arch' in missing('z80')
+
+
+def test_library_index_prefers_the_strong_definition():
+    """armv7m's libgcc names __aeabi_fmul first in a member that defines it
+    only weakly; the link must take the member that defines it for real."""
+    from emlearn_micropython import natmod_link
+    if missing('armv7m'):
+        pytest.skip(missing('armv7m'))
+    path = subprocess.run(['arm-none-eabi-gcc', '-mthumb', '-mcpu=cortex-m3',
+                           '-print-libgcc-file-name'], capture_output=True, text=True).stdout
+    lib = natmod_link.Library(path.strip())
+    assert len(lib.symbols['__aeabi_fmul']) > 1
+    member, elf = lib.find('__aeabi_fmul')
+    assert member == '_arm_muldivsf3.o' and '__aeabi_fmul' in elf.defined
+    assert lib.find('no_such_symbol') == (None, None)
