@@ -75,6 +75,17 @@ def start(spec, **options):
     return QemuTarget(name, **parsed)
 
 
+def _die_with_parent():
+    """In the QEMU child: get SIGTERM when the test process dies, even by
+    SIGKILL, so that no emulator is left behind (Linux only)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -110,25 +121,23 @@ class QemuTarget(runner.BoardTarget):
         return cmd
 
     def _boot(self):
-        from mpremote.transport_serial import SerialTransport
         from mpremote.transport import TransportError
         self._log = Path(self._work.name, 'qemu.log')
         for _ in range(5):  # another process may take the port first
             port = _free_port()
             with open(self._log, 'wb') as log:
                 self._proc = subprocess.Popen(self.command(port), stdin=subprocess.DEVNULL,
-                                              stdout=log, stderr=subprocess.STDOUT)
+                                              stdout=log, stderr=subprocess.STDOUT,
+                                              preexec_fn=_die_with_parent)
             self.port = f'socket://127.0.0.1:{port}'
-            deadline = time.monotonic() + 10
-            while self._proc.poll() is None and time.monotonic() < deadline:
-                try:
-                    self._transport = SerialTransport(self.port, baudrate=115200)
-                    self._copied = False
-                    self._data_files = []
-                    return
-                except TransportError:
-                    time.sleep(0.05)
-            self._stop()
+            try:
+                self._connect()
+            except TransportError:
+                self._stop()
+                continue
+            self._copied = False
+            self._data_files = []
+            return
         raise runner.DeviceError(f'{self.name}: QEMU did not start\n{self._qemu_log()}')
 
     def _qemu_log(self):
@@ -174,7 +183,7 @@ class QemuTarget(runner.BoardTarget):
                 self._transport = SerialTransport(self.port, baudrate=115200)
                 return
             except TransportError:
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or self._proc.poll() is not None:
                     raise
                 time.sleep(0.05)
 
