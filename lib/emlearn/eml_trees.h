@@ -48,8 +48,10 @@ typedef float EmlTreesValue;
 typedef int32_t EmlTreesValue;
 #endif
 
-// Children are stored in 24 signed bits, features in 16 bits.
+// Children are stored in 24 signed bits (a node as its byte offset, so
+// at most 699050 nodes), features in 16 bits.
 #define EML_TREES_MAX_INDEX 0x7fffff
+#define EML_TREES_MAX_NODES (EML_TREES_MAX_INDEX / (int32_t)sizeof(EmlTreesNode))
 #define EML_TREES_MAX_FEATURES 0x10000
 // A classifier leaf word with this bit set holds the offset of its
 // per-class weights in the leaves array; otherwise it holds a class index.
@@ -57,22 +59,23 @@ typedef int32_t EmlTreesValue;
 #define EML_TREES_FLOAT_MAGNITUDE 0x7fffffffu
 #define EML_TREES_FLOAT_INF 0x7f800000u
 
-// One decision node, 12 bytes. Go to `left` when x[feature] <= threshold.
+// One decision node, 12 bytes. Go to child[0] (left) when
+// x[feature] <= threshold, else to child[1] (right).
 // key: the threshold as its key (integer compare) or its float32 bits
 // (EML_TREES_FLOAT_COMPARE).
-// left, right: bits 31..8 hold the child as a signed 24-bit number: an
-// absolute node index when >= 0, leaf k when -k-1. Bits 7..0 of left hold
-// bits 7..0 of the feature index, bits 7..0 of right hold bits 15..8.
+// child[]: bits 31..8 hold the child as a signed 24-bit number: the byte
+// offset of a node in the nodes array when >= 0 (index * 12), leaf k when
+// -k-1. Bits 7..0 of child[0] hold bits 7..0 of the feature index, bits
+// 7..0 of child[1] hold bits 15..8.
 typedef struct {
     int32_t key;
-    int32_t left;
-    int32_t right;
+    int32_t child[2];
 } EmlTreesNode;
 
 typedef struct {
     EmlTreesNode *nodes;    // nodes_capacity nodes, n_nodes used
     int32_t nodes_capacity;
-    int32_t *roots;         // roots_capacity, n_trees used: node index, or -k-1 for leaf k
+    int32_t *roots;         // roots_capacity, n_trees used: node byte offset, or -k-1 for leaf k
     int32_t roots_capacity;
     // leaves_capacity words. Words 0..n_leaves-1: one per leaf, either the
     // float32 bits of a regression value, a class index, or
@@ -109,12 +112,13 @@ static inline int eml_trees_is_nan(uint32_t bits) {
     return (bits & EML_TREES_FLOAT_MAGNITUDE) > EML_TREES_FLOAT_INF;
 }
 
-// Capacities must not exceed EML_TREES_MAX_INDEX. Never allocates.
+// Capacities: nodes at most EML_TREES_MAX_NODES, the others at most
+// EML_TREES_MAX_INDEX. Never allocates.
 static inline EmlError eml_trees_init(EmlTrees *t, EmlTreesNode *nodes, int32_t nodes_capacity,
                                       int32_t *roots, int32_t roots_capacity,
                                       uint32_t *leaves, int32_t leaves_capacity) {
     EML_PRECONDITION(t && nodes && roots && leaves, EmlBadArgument);
-    EML_PRECONDITION(nodes_capacity >= 1 && nodes_capacity <= EML_TREES_MAX_INDEX, EmlOutOfRange);
+    EML_PRECONDITION(nodes_capacity >= 1 && nodes_capacity <= EML_TREES_MAX_NODES, EmlOutOfRange);
     EML_PRECONDITION(roots_capacity >= 1 && roots_capacity <= EML_TREES_MAX_INDEX, EmlOutOfRange);
     EML_PRECONDITION(leaves_capacity >= 1 && leaves_capacity <= EML_TREES_MAX_INDEX, EmlOutOfRange);
     const EmlTrees empty = {0};
@@ -197,10 +201,10 @@ static inline EmlError eml_trees_add_leaf(EmlTrees *t, const uint32_t *values, i
 
 // A tree root: a node index, or -k-1 for a tree that is just leaf k.
 static inline EmlError eml_trees_add_root(EmlTrees *t, int32_t root) {
-    EML_PRECONDITION(root >= -EML_TREES_MAX_INDEX - 1 && root < EML_TREES_MAX_INDEX, EmlOutOfRange);
+    EML_PRECONDITION(root >= -EML_TREES_MAX_INDEX - 1 && root < EML_TREES_MAX_NODES, EmlOutOfRange);
     EML_PRECONDITION(t->n_trees < EML_TREES_MAX_INDEX, EmlOutOfRange);
     if (t->n_trees < t->roots_capacity) {
-        t->roots[t->n_trees] = root;
+        t->roots[t->n_trees] = (root >= 0) ? root * (int32_t)sizeof(EmlTreesNode) : root;
     }
     t->n_trees += 1;
     return EmlOk;
@@ -211,15 +215,16 @@ static inline int32_t eml_trees_pack_child(int32_t child, uint32_t feature_byte)
 }
 
 // A child as written in files: a jump >= 1 relative to this node, or -k-1
-// for leaf k. Returns the absolute form, or INT32_MIN when out of range.
+// for leaf k. Returns the stored form (byte offset or -k-1), or INT32_MIN
+// when out of range.
 static inline int32_t eml_trees_child(int32_t index, int32_t child) {
     if (child < 0) {
         return (child >= -EML_TREES_MAX_INDEX - 1) ? child : INT32_MIN;
     }
-    if (child == 0 || child > EML_TREES_MAX_INDEX - index) {
+    if (child == 0 || child >= EML_TREES_MAX_NODES - index) {
         return INT32_MIN;
     }
-    return index + child;
+    return (index + child) * (int32_t)sizeof(EmlTreesNode);
 }
 
 // A decision node, in file order: go left when x[feature] <= threshold,
@@ -230,7 +235,7 @@ static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t 
     EML_PRECONDITION(feature >= 0 && feature < t->n_features, EmlOutOfRange);
     EML_PRECONDITION(threshold_key >= -(int32_t)EML_TREES_FLOAT_INF && threshold_key <= (int32_t)EML_TREES_FLOAT_INF,
                      EmlOutOfRange);
-    EML_PRECONDITION(t->n_nodes < EML_TREES_MAX_INDEX, EmlOutOfRange);
+    EML_PRECONDITION(t->n_nodes < EML_TREES_MAX_NODES, EmlOutOfRange);
     const int32_t l = eml_trees_child(t->n_nodes, left);
     const int32_t r = eml_trees_child(t->n_nodes, right);
     EML_PRECONDITION(l != INT32_MIN && r != INT32_MIN, EmlOutOfRange);
@@ -241,15 +246,15 @@ static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t 
         // back to float32 bits (two's complement to sign-magnitude)
         n->key = (threshold_key < 0) ? (int32_t)(0x80000000u | (uint32_t)(-threshold_key)) : threshold_key;
 #endif
-        n->left = eml_trees_pack_child(l, (uint32_t)feature);
-        n->right = eml_trees_pack_child(r, (uint32_t)feature >> 8);
+        n->child[0] = eml_trees_pack_child(l, (uint32_t)feature);
+        n->child[1] = eml_trees_pack_child(r, (uint32_t)feature >> 8);
     }
     t->n_nodes += 1;
     return EmlOk;
 }
 
 static inline int32_t eml_trees_child_ok(const EmlTrees *t, int32_t child) {
-    return (child >= 0) ? (child < t->n_nodes) : (-(child + 1) < t->n_leaves);
+    return (child >= 0) ? (child < t->n_nodes * (int32_t)sizeof(EmlTreesNode)) : (-(child + 1) < t->n_leaves);
 }
 
 // Checks a complete model. On failure, *bad is the offending node or tree
@@ -271,8 +276,8 @@ static inline EmlError eml_trees_finish(EmlTrees *t, int32_t *bad) {
     }
     for (int32_t i = 0; i < t->n_nodes; i++) {
         *bad = i;
-        EML_PRECONDITION(eml_trees_child_ok(t, t->nodes[i].left >> 8), EmlOutOfRange);
-        EML_PRECONDITION(eml_trees_child_ok(t, t->nodes[i].right >> 8), EmlOutOfRange);
+        EML_PRECONDITION(eml_trees_child_ok(t, t->nodes[i].child[0] >> 8), EmlOutOfRange);
+        EML_PRECONDITION(eml_trees_child_ok(t, t->nodes[i].child[1] >> 8), EmlOutOfRange);
     }
     *bad = -1;
     EML_PRECONDITION(t->keys && t->sums && t->reached, EmlUninitialized);
@@ -293,7 +298,20 @@ static inline int eml_trees_set_input_float(EmlTrees *t, const float *x) {
     const int32_t n = t->n_features;
     uint32_t nan = 0;   // bit 31 set by any magnitude above infinity's
 #if EML_TREES_FLOAT_COMPARE
-    for (int32_t i = 0; i < n; i++) {
+    int32_t i = 0;
+#if UINTPTR_MAX > 0xffffffffu
+    // four at a time in two 64-bit words (no carry crosses the halves)
+    uint64_t nan2 = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint64_t a, b;
+        memcpy(&a, &x[i], sizeof(a));
+        memcpy(&b, &x[i + 2], sizeof(b));
+        nan2 |= (a & 0x7fffffff7fffffffull) + 0x007fffff007fffffull;
+        nan2 |= (b & 0x7fffffff7fffffffull) + 0x007fffff007fffffull;
+    }
+    nan |= (uint32_t)(nan2 | (nan2 >> 32));
+#endif
+    for (; i < n; i++) {
         uint32_t bits;
         memcpy(&bits, &x[i], sizeof(bits));
         nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) + 0x007fffffu;
@@ -332,7 +350,7 @@ static inline void eml_trees_set_input_int16(EmlTrees *t, const int16_t *x) {
 // wide: 0 when the model has at most 256 features (the feature's high byte
 // is 0); a constant in every caller, so each walk is compiled twice.
 EML_TREES_HOT int eml_trees_goes_left(const EmlTreesValue *in, const EmlTreesNode *n, int wide) {
-    const int32_t feature = wide ? ((n->left & 0xff) | ((n->right & 0xff) << 8)) : (n->left & 0xff);
+    const int32_t feature = wide ? ((n->child[0] & 0xff) | ((n->child[1] & 0xff) << 8)) : (n->child[0] & 0xff);
 #if EML_TREES_FLOAT_COMPARE
     float threshold;
     memcpy(&threshold, &n->key, sizeof(threshold));
@@ -342,13 +360,25 @@ EML_TREES_HOT int eml_trees_goes_left(const EmlTreesValue *in, const EmlTreesNod
 #endif
 }
 
-// The leaf that a walk from node (or leaf) i reaches, one step at a time.
+// The node at byte offset i.
+EML_TREES_HOT const EmlTreesNode *eml_trees_node(const EmlTreesNode *nodes, int32_t i) {
+    return (const EmlTreesNode *)((const char *)nodes + i);
+}
+
+// One step down from the decision node at byte offset i: picks the child
+// by index, so no branch depends on the input.
+EML_TREES_HOT int32_t eml_trees_step(const EmlTreesNode *nodes, const EmlTreesValue *in, int32_t i, int wide) {
+    const EmlTreesNode *n = eml_trees_node(nodes, i);
+    return n->child[!eml_trees_goes_left(in, n, wide)] >> 8;
+}
+
+// The leaf that a walk from node offset (or leaf) i reaches. This one
+// branches on the comparison: fewest instructions on in-order cores.
 EML_TREES_HOT int32_t eml_trees_walk_from(const EmlTrees *t, int32_t i, int wide) {
     const EmlTreesValue *in = eml_trees_input(t);
-    const EmlTreesNode *nodes = t->nodes;
     while (i >= 0) {
-        const EmlTreesNode *n = &nodes[i];
-        i = (eml_trees_goes_left(in, n, wide) ? n->left : n->right) >> 8;
+        const EmlTreesNode *n = eml_trees_node(t->nodes, i);
+        i = (eml_trees_goes_left(in, n, wide) ? n->child[0] : n->child[1]) >> 8;
     }
     return -(i + 1);
 }
@@ -364,13 +394,6 @@ EML_TREES_HOT int32_t eml_trees_walk_from(const EmlTrees *t, int32_t i, int wide
 #define EML_TREES_LANES 1
 #endif
 #endif
-
-// One branch-free step down from decision node i.
-EML_TREES_HOT int32_t eml_trees_step(const EmlTreesNode *nodes, const EmlTreesValue *in, int32_t i, int wide) {
-    const EmlTreesNode *n = &nodes[i];
-    const int32_t left = -(int32_t)eml_trees_goes_left(in, n, wide);
-    return (n->right ^ ((n->left ^ n->right) & left)) >> 8;
-}
 
 // Fills t->reached[tree] with the leaf each tree reaches.
 EML_TREES_HOT void eml_trees_reach(const EmlTrees *t, int wide) {
@@ -452,6 +475,7 @@ static inline int32_t eml_trees_vote(const EmlTrees *t) {
     for (int32_t c = 0; c < n_classes; c++) {
         sums[c] = 0;
     }
+#if EML_TREES_LANES == 4
     if (t->n_features > 256) {
         eml_trees_reach(t, 1);
     } else {
@@ -460,6 +484,13 @@ static inline int32_t eml_trees_vote(const EmlTrees *t) {
     for (int32_t tree = 0; tree < t->n_trees; tree++) {
         eml_trees_add_votes(t, t->reached[tree]);
     }
+#else
+    const int wide = t->n_features > 256;
+    for (int32_t tree = 0; tree < t->n_trees; tree++) {
+        eml_trees_add_votes(t, wide ? eml_trees_walk_from(t, t->roots[tree], 1)
+                                    : eml_trees_walk_from(t, t->roots[tree], 0));
+    }
+#endif
     int32_t best = 0;
     for (int32_t c = 1; c < n_classes; c++) {
         if (sums[c] > sums[best]) {

@@ -82,8 +82,8 @@ static mp_obj_t model_new(size_t n_args, const mp_obj_t *args) {
         max_leaves = mp_obj_get_int(args[2]);
     }
     if (max_trees < 1 || max_nodes < 1 || max_leaves < 1 || max_trees > EML_TREES_MAX_INDEX ||
-        max_nodes > EML_TREES_MAX_INDEX || max_leaves > EML_TREES_MAX_INDEX) {
-        mp_raise_ValueError(MP_ERROR_TEXT("max_trees, max_nodes and max_leaves must be 1..8388607"));
+        max_nodes > EML_TREES_MAX_NODES || max_leaves > EML_TREES_MAX_INDEX) {
+        mp_raise_ValueError(MP_ERROR_TEXT("max_nodes must be 1..699050, max_trees and max_leaves 1..8388607"));
     }
     model_obj_t *o = mp_obj_malloc(model_obj_t, (mp_obj_type_t *)&model_type);
     o->keys = NULL;

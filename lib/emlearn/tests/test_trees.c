@@ -151,7 +151,7 @@ static void test_model(void) {
     t.keys = keys;
     t.sums = sums;
     t.reached = reached;
-    t.roots[1] = 7;
+    t.roots[1] = 7 * (int32_t)sizeof(EmlTreesNode);
     CHECK(eml_trees_finish(&t, &bad) == EmlOutOfRange && bad == 1);
 }
 
@@ -203,6 +203,19 @@ static void test_wide(void) {
     x[299] = 2.0f;
     x[43] = 0.0f;
     CHECK(eml_trees_set_input_float(&t, x) == 0 && eml_trees_vote(&t) == 0);
+    // NaN anywhere (either sign, any payload) is reported; infinities are not
+    const uint32_t nans[] = {0x7fc00000u, 0xffc00000u, 0x7f800001u, 0xffffffffu};
+    const int where[] = {0, 1, 2, 3, 4, 5, 150, 297, 298, 299};
+    for (size_t k = 0; k < sizeof(nans) / sizeof(nans[0]); k++) {
+        for (size_t w = 0; w < sizeof(where) / sizeof(where[0]); w++) {
+            const float saved = x[where[w]];
+            x[where[w]] = float_of(nans[k]);
+            CHECK(eml_trees_set_input_float(&t, x) != 0);
+            x[where[w]] = (w & 1) ? INFINITY : -INFINITY;
+            CHECK(eml_trees_set_input_float(&t, x) == 0);
+            x[where[w]] = saved;
+        }
+    }
 }
 
 int main(void) {
@@ -214,7 +227,7 @@ int main(void) {
     #ifdef TEST_TREES_VARIANT
     TEST_DONE(TEST_TREES_VARIANT);
 #else
-    TEST_DONE("eml_trees (float compare, as on this host)");
+    TEST_DONE("eml_trees (float compare, four trees at a time on this host)");
 #endif
     return 0;
 }
