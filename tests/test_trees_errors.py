@@ -1,6 +1,7 @@
 """emltrees on bad input: each case a clear Python exception, the
 interpreter alive afterwards; and a mutation fuzz test of the loader."""
 import numpy as np
+import pytest
 from sklearn import datasets
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
@@ -50,7 +51,7 @@ LOAD_CASES = {
 }
 
 ERROR_SCRIPT = """\
-import array, emltrees, emltest
+import array, emltrees, emltest, gc
 
 class Lines:
     def __init__(self, text):
@@ -106,6 +107,16 @@ reg = emltrees.new(1, 1)
 emltrees.load_model(reg, Lines('f,1\\nc,0\\nlb,32\\nl,1.5\\nl,-2.5,0xc0200000\\nr,0\\nn,0,0,-1,-2\\n'))
 attempt('regress', lambda: [reg.predict(array.array('f', [v])) for v in (-1, 0, 1)])
 attempt('proba-regressor', reg.predict_proba, array.array('f', [0]), array.array('f', [0]))
+del model, reg
+gc.collect()
+before = gc.mem_alloc()
+for i in range(5):
+    m = emltrees.new(50, 500)
+    with open('ok.csv') as f:
+        emltrees.load_model(m, f)
+del m
+gc.collect()
+emltest.emit('memory-kept', gc.mem_alloc() - before)
 emltest.emit('alive')
 """
 
@@ -149,6 +160,26 @@ def test_bad_input_raises_clear_exceptions(device):
     assert got['new-zero'][0] == got['new-huge'][0] == 'ValueError' and got['new-type'][0] == 'TypeError'
     assert got['regress'] == ['ok', [1.5, 1.5, -2.5]]
     assert got['proba-regressor'][0] == 'ValueError'
+    # five models of about 8 KB each were made and dropped: the GC got them back
+    assert got['memory-kept'][0] < 4096
+
+
+def test_exporter_refuses_what_it_cannot_convert():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
+    X, y = datasets.load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match='unsupported estimator LogisticRegression'):
+        convert(LogisticRegression(max_iter=1000).fit(X, y))
+    with pytest.raises(ValueError, match='not fitted'):
+        convert(RandomForestClassifier())
+    with pytest.raises(ValueError, match='not fitted'):
+        convert(DecisionTreeClassifier())
+    with pytest.raises(ValueError, match='single-output'):
+        convert(DecisionTreeClassifier().fit(X, np.stack([y, y], axis=1)))
+    with pytest.raises(ValueError, match='method'):
+        convert(DecisionTreeClassifier().fit(X, y), method='nope')
+    with pytest.raises(ValueError, match="only 'csv'"):
+        convert(DecisionTreeClassifier().fit(X, y)).save(format='c')
 
 
 # Streams the mutated files one after another from one file (a line
