@@ -137,7 +137,7 @@ def sizes(device):
 
 
 def run_cases(device, cases):
-    files = {'models.txt': ''.join(f'{name} {c.n_trees} {c.n_nodes} {c.leaf_words}\n'
+    files = {'models.txt': ''.join(f'{name} {c.n_trees} {max(c.n_nodes, 1)} {c.leaf_words}\n'
                                    for name, (_, c, _) in cases.items())}
     for name, (_, cmodel, X) in cases.items():
         files[name + '.csv'] = cmodel.save(name=name)
@@ -227,3 +227,31 @@ print([model.predict(X[i:i + 64]) for i in range(0, len(X), 64)])
     X_test = X[::7].astype(np.int16)
     out = device.run(script, files={'m.csv': cmodel.save(), 'X.bin': X_test.tobytes()})
     np.testing.assert_array_equal(out.results[0], estimator.predict(X_test.astype(np.float32)))
+
+
+def test_single_leaf_trees(device):
+    """Trees that are just a leaf (negative root in our files): a one-class
+    classifier, a stump that never splits, and a forest of those."""
+    X, y = datasets.load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    cases = {}
+    for name, estimator in {
+        'one-class': DecisionTreeClassifier().fit(X, np.zeros(len(y), dtype=int)),
+        'no-split': DecisionTreeClassifier(min_samples_split=1000).fit(X, y),
+        'forest-no-split': RandomForestClassifier(n_estimators=4, min_samples_split=1000,
+                                                  random_state=1).fit(X, y),
+        'regressor-no-split': RandomForestRegressor(n_estimators=3, min_samples_split=1000,
+                                                    random_state=1).fit(X, y),
+    }.items():
+        cmodel = convert(estimator)
+        assert cmodel.n_nodes == 0 and all(r < 0 for r in cmodel.roots)
+        cases[name] = (estimator, cmodel, X[::10])
+    results = run_cases(device, cases)
+    for name, (estimator, cmodel, X_rows) in cases.items():
+        preds, proba = results[name]
+        if cmodel.is_classifier:
+            np.testing.assert_array_equal(preds, np.searchsorted(estimator.classes_, estimator.predict(X_rows)))
+            np.testing.assert_allclose(proba.reshape(len(X_rows), -1), estimator.predict_proba(X_rows), atol=1e-6)
+        else:
+            values = preds.astype(np.uint32).view(np.float32)
+            np.testing.assert_allclose(values, estimator.predict(X_rows), rtol=1e-6)

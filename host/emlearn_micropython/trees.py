@@ -130,7 +130,7 @@ class Model:
         out = []
         if name:
             out.append(f'# emltrees model {name}: {self.kind}, '
-                       f'needs new({self.n_trees}, {self.n_nodes}, {self.leaf_words})')
+                       f'needs new({self.n_trees}, {max(self.n_nodes, 1)}, {self.leaf_words})')
         out += [f'f,{self.n_features}', f'c,{self.n_classes}', f'lb,{self.leaf_bits}']
         for leaf in self.leaves:
             if self.is_classifier:
