@@ -81,6 +81,17 @@ eml_neighbors_add_item(EmlNeighbors *self, const int16_t *values, int32_t label)
     return EmlOk;
 }
 
+// The square of a difference d of two int16 values (|d| <= 65535), exact.
+// Cortex-M0 (armv6m) has no 64-bit multiply (it would call a libgcc
+// helper): there, square in 32 bits, exact since d*d < 2^32, unsigned since
+// it can exceed INT32_MAX. Elsewhere a 64-bit product lets the compiler use
+// a multiply-accumulate (smlal on Cortex-M3/M4).
+#if defined(__ARM_ARCH_6M__)
+#define EML_NEIGHBORS_SQUARE(d) ((uint64_t)((uint32_t)(d) * (uint32_t)(d)))
+#else
+#define EML_NEIGHBORS_SQUARE(d) ((uint64_t)((int64_t)(d) * (int64_t)(d)))
+#endif
+
 // Squared distance between a and b, or some value >= limit once the partial
 // sum reaches limit (the item can no longer be a neighbour, so the rest of
 // the features are skipped; checked every 16 features).
@@ -89,17 +100,17 @@ eml_neighbors_distance(const int16_t *a, const int16_t *b, uint32_t n, uint64_t 
 {
     uint64_t sum = 0;
     const int16_t *end = a + n;
-    // Blocks of 16 features, unrolled by 4 (a*b for each lane in 32 bits:
-    // the unsigned multiply of d by itself is exact since d*d < 2^32).
-    while (end - a >= 16) {
+    while (end - a >= 16) {  // blocks of 16 features, unrolled by 4
         const int16_t *stop = a + 16;
         do {
-            const uint32_t d0 = (uint32_t)((int32_t)a[0] - (int32_t)b[0]);
-            const uint32_t d1 = (uint32_t)((int32_t)a[1] - (int32_t)b[1]);
-            const uint32_t d2 = (uint32_t)((int32_t)a[2] - (int32_t)b[2]);
-            const uint32_t d3 = (uint32_t)((int32_t)a[3] - (int32_t)b[3]);
-            sum += (uint64_t)(d0 * d0) + (d1 * d1);
-            sum += (uint64_t)(d2 * d2) + (d3 * d3);
+            const int32_t d0 = (int32_t)a[0] - (int32_t)b[0];
+            const int32_t d1 = (int32_t)a[1] - (int32_t)b[1];
+            const int32_t d2 = (int32_t)a[2] - (int32_t)b[2];
+            const int32_t d3 = (int32_t)a[3] - (int32_t)b[3];
+            sum += EML_NEIGHBORS_SQUARE(d0);
+            sum += EML_NEIGHBORS_SQUARE(d1);
+            sum += EML_NEIGHBORS_SQUARE(d2);
+            sum += EML_NEIGHBORS_SQUARE(d3);
             a += 4;
             b += 4;
         } while (a < stop);
@@ -108,8 +119,8 @@ eml_neighbors_distance(const int16_t *a, const int16_t *b, uint32_t n, uint64_t 
         }
     }
     while (a < end) {
-        const uint32_t d = (uint32_t)((int32_t)*a++ - (int32_t)*b++);
-        sum += d * d;
+        const int32_t d = (int32_t)*a++ - (int32_t)*b++;
+        sum += EML_NEIGHBORS_SQUARE(d);
     }
     return sum;
 }
