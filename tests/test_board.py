@@ -209,5 +209,7 @@ def test_icount_makes_timings_repeatable(device):
         loops = [board.run(CLOCK).results[0][2] for _ in range(2)]
     finally:
         board.close()
-    # 2000 interpreted loop iterations: the same instruction count each time
-    assert loops[0] == loops[1] > 0
+    # 2000 interpreted loop iterations: the same instruction count each time,
+    # read through two timestamps truncated to whole microseconds (1000
+    # instructions each), so the difference may move by one.
+    assert loops[0] > 0 and abs(loops[0] - loops[1]) <= 1
