@@ -255,3 +255,58 @@ def test_single_leaf_trees(device):
         else:
             values = preds.astype(np.uint32).view(np.float32)
             np.testing.assert_allclose(values, estimator.predict(X_rows), rtol=1e-6)
+
+
+def big_tree_csv(depth, n_features, seed):
+    """A complete tree of 2**depth - 1 nodes in preorder (the root's right
+    jump is 2**(depth-1)), random features and float32 thresholds."""
+    rng = np.random.RandomState(seed)
+    lines = [f'f,{n_features}', 'c,2', 'lb,0', 'l,0', 'l,1', 'r,0']
+    thresholds = rng.standard_normal(2**depth).astype(np.float32)
+    index = 0
+
+    def node(level):
+        nonlocal index
+        i = index
+        index += 1
+        feature = rng.randint(n_features)
+        t = thresholds[i]
+        if level == depth - 1:
+            left, right = rng.choice([-1, -2], size=2)
+            lines.append(f'n,{feature},{t:.9g},{left},{right},0x{int(t.view(np.uint32)):08x}')
+            return
+        at = len(lines)
+        lines.append(None)
+        node(level + 1)
+        right_jump = index - i
+        node(level + 1)
+        lines[at] = f'n,{feature},{t:.9g},1,{right_jump},0x{int(t.view(np.uint32)):08x}'
+    node(0)
+    return '\n'.join(lines) + '\n'
+
+
+def test_large_models_have_no_small_limits(device):
+    """More than 32767 nodes (jumps above 32767) and more than 255 features."""
+    from emlearn_micropython.trees import load_csv
+    if device.float_bits == 32:
+        depth, n_features, rows = 12, 300, 40      # a board's heap: 4095 nodes, 48 KB
+    else:
+        depth, n_features, rows = 16, 300, 200     # 65535 nodes
+    text = big_tree_csv(depth, n_features, seed=8)
+    reading = load_csv(text)
+    X = np.random.RandomState(9).standard_normal((rows, n_features)).astype(np.float32)
+    script = f"""\
+import emltrees, emltest
+model = emltrees.new(1, {reading.n_nodes}, 2)
+with open('big.csv') as f:
+    emltrees.load_model(model, f)
+X = emltest.read_array('X.bin', 'f')
+n = model.n_features
+print([model.n_nodes, model.n_features])
+print([model.predict(X[i:i + n]) for i in range(0, len(X), n)])
+"""
+    out = device.run(script, files={'big.csv': text, 'X.bin': X.tobytes()})
+    assert out.results[0] == [2**depth - 1, n_features]
+    expected = reading.predict(X)
+    assert len(set(expected)) == 2
+    np.testing.assert_array_equal(out.results[1], expected)

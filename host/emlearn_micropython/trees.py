@@ -164,8 +164,10 @@ class Model:
         if np.isnan(X).any():
             raise ValueError('X contains nan')
         keys = float32_keys(X)
-        nodes = np.array([[n[0], float32_keys(n[1]), n[2], n[3]] for n in self.nodes] or
-                         np.zeros((0, 4)), dtype=np.int64)
+        nodes = np.zeros((len(self.nodes), 4), dtype=np.int64)
+        if self.nodes:
+            nodes[:, [0, 2, 3]] = [(n[0], n[2], n[3]) for n in self.nodes]
+            nodes[:, 1] = float32_keys(np.array([n[1] for n in self.nodes], dtype=np.float32))
         rows = np.arange(len(X))
         out = []
         for root in self.roots:
