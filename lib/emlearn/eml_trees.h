@@ -1,9 +1,13 @@
 // Decision trees and forests (classification and regression), header-only.
 //
-// Thresholds and inputs are compared as integers: a float32 bit pattern is
-// mapped once to an int32 "key" whose order is the float order (+0 and -0
-// map to the same key). So `x <= threshold` is exact, needs no FPU, and the
-// tree walk touches only integers.
+// Go left when x[feature] <= threshold, with float32 x and thresholds.
+// Without an FPU, thresholds (once, at load) and inputs (once per call) are
+// mapped to an int32 "key" whose order is the float order (+0 and -0 map
+// to the same key), so the comparison is exact and the walk touches only
+// integers. With an FPU the floats are compared directly (same answers).
+// Classifiers add integer vote weights (no float maths); regressors sum
+// float32 leaf values in tree order. No division anywhere: the caller
+// provides the reciprocal that turns sums into means (EmlTrees.scale).
 //
 // A model is filled one item at a time (as a file streams in) with
 // eml_trees_add_leaf/_root/_node, then checked once by eml_trees_finish.
@@ -99,8 +103,6 @@ typedef struct {
     float scale;            // set by caller: 1/(n_trees*full_weight), or 1/n_trees for regression
 } EmlTrees;
 
-// (The key of a threshold is turned back into float32 bits when the
-// comparison is done in floats: eml_trees_add_node.)
 // The order-preserving integer of a float32 bit pattern: sign-magnitude to
 // two's complement. NaNs land beyond +-infinity.
 EML_TREES_HOT int32_t eml_trees_key(uint32_t bits) {

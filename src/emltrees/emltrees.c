@@ -77,13 +77,14 @@ static NORETURN void raise_line(int32_t line, const char *what) {
 static mp_obj_t model_new(size_t n_args, const mp_obj_t *args) {
     const mp_int_t max_trees = mp_obj_get_int(args[0]);
     const mp_int_t max_nodes = mp_obj_get_int(args[1]);
-    mp_int_t max_leaves = 4 * (max_trees + max_nodes);
-    if (n_args > 2 && args[2] != mp_const_none) {
-        max_leaves = mp_obj_get_int(args[2]);
-    }
+    mp_int_t max_leaves = (n_args > 2 && args[2] != mp_const_none) ? mp_obj_get_int(args[2]) : 1;
     if (max_trees < 1 || max_nodes < 1 || max_leaves < 1 || max_trees > EML_TREES_MAX_INDEX ||
         max_nodes > EML_TREES_MAX_NODES || max_leaves > EML_TREES_MAX_INDEX) {
         mp_raise_ValueError(MP_ERROR_TEXT("max_nodes must be 1..699050, max_trees and max_leaves 1..8388607"));
+    }
+    if (n_args < 3 || args[2] == mp_const_none) {
+        max_leaves = 4 * (max_trees + max_nodes);   // no overflow: both checked above
+        max_leaves = (max_leaves > EML_TREES_MAX_INDEX) ? EML_TREES_MAX_INDEX : max_leaves;
     }
     model_obj_t *o = mp_obj_malloc(model_obj_t, (mp_obj_type_t *)&model_type);
     o->keys = NULL;
