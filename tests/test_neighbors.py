@@ -399,3 +399,25 @@ def test_memory_per_item(device):
             assert abs(per_item - theory) <= 2 * 32 / 1000, (nf, per_item, theory)
     assert abs(res['after del'][0]) < 256
     assert res['predict allocs'] == [0]
+
+
+def test_exporter_checks_and_round_trip():
+    X = np.array([[-32768, 32767], [0, 5]], np.int16)
+    y = np.array([-2**31, 2**31 - 1])
+    X2, y2, scaler = neighbors.loads(neighbors.dumps(X, y))
+    np.testing.assert_array_equal(X2, X)
+    np.testing.assert_array_equal(y2, y)
+    assert scaler is None
+    with pytest.raises(ValueError):
+        neighbors.dumps(X.astype(np.float32), y)  # floats: scale first
+    with pytest.raises(ValueError):
+        neighbors.dumps(X.astype(np.int32) * 2, y)  # beyond int16
+    with pytest.raises(ValueError):
+        neighbors.dumps(X, np.array([0, 2**31]))  # beyond int32
+    with pytest.raises(ValueError):
+        neighbors.dumps(X, y[:1])
+    with pytest.raises(ValueError):
+        neighbors.Int16Scaler().fit([[0.0], [1.0]]).transform([[np.nan]])
+    # the scaler maps the training range onto the int16 range, ends included
+    q = neighbors.Int16Scaler().fit([[2.0, 7.0], [4.0, 7.0]]).transform([[2.0, 7.0], [3.0, 7.0], [4.0, 9.0]])
+    np.testing.assert_array_equal(q, [[-32767, 0], [0, 0], [32767, 2]])
