@@ -181,8 +181,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(getresult_obj, knn_getresult);
 static mp_obj_t knn_getitem(mp_obj_t self_in, mp_obj_t i_in, mp_obj_t out_in) {
     knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
     uint32_t i = get_index(i_in, self->model.n_items, "item %d out of range: n_items is %d");
-    int16_t *out = get_row(out_in, self, 'h', MP_QSTR_out,
-                           MP_BUFFER_WRITE);
+    int16_t *out = get_row(out_in, self, 'h', MP_QSTR_out, MP_BUFFER_WRITE);
     const int16_t *src = self->model.values + (size_t)i * self->model.n_features;
     for (uint32_t j = 0; j < self->model.n_features; j++) {
         out[j] = src[j];
@@ -198,10 +197,8 @@ static mp_obj_t knn_quantize(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
     if (self->scale == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("no scaling: load a file that has offset and scale rows"));
     }
-    const float *x = get_row(x_in, self, 'f', MP_QSTR_x,
-                             MP_BUFFER_READ);
-    int16_t *out = get_row(out_in, self, 'h', MP_QSTR_out,
-                           MP_BUFFER_WRITE);
+    const float *x = get_row(x_in, self, 'f', MP_QSTR_x, MP_BUFFER_READ);
+    int16_t *out = get_row(out_in, self, 'h', MP_QSTR_out, MP_BUFFER_WRITE);
     for (uint32_t j = 0; j < self->model.n_features; j++) {
         float v = (x[j] - self->offset[j]) * self->scale[j];
         if (v != v) {
@@ -246,9 +243,8 @@ static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     }
 }
 
-
 // load(stream, k[, max_items]) streams a training set written by
-// emlearn_micropython.neighbors.export, one line at a time. Every field is an
+// emlearn_micropython.neighbors.save, one line at a time. Every field is an
 // integer (exact on every board, whatever its float precision):
 //   emlneighbors,1,<n_items>,<n_features>
 //   # comment lines are skipped
