@@ -31,12 +31,17 @@
 #define SYST_RVR REG(0xe000e014)
 #define SYST_CVR REG(0xe000e018)
 #define NVIC_ISER0 REG(0xe000e100)
-#define SCB_ICSR REG(0xe000ed04)
 #define SCB_VTOR REG(0xe000ed08)
 #define SCB_CPACR REG(0xe000ed88)
-#define ICSR_PENDSTSET (1u << 26)
 
 #define SYSTICK_RELOAD (HAL_CPU_HZ / 1000)
+
+// MPS2 FPGA I/O: a free-running 32-bit counter at the 25 MHz clock (with
+// PRESCALE 0). QEMU computes it from virtual time at each read, so it has
+// none of SysTick's lag (a SysTick counter that reached 0 reads 0 until the
+// emulator next handles its timers, which froze ticks_us for a while).
+#define FPGAIO_COUNTER REG(0x40028018)
+#define FPGAIO_PRESCALE REG(0x4002801c)
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 int main(void);
@@ -46,7 +51,8 @@ int main(void);
 #define RX_SIZE (512)
 static volatile uint8_t rx_buf[RX_SIZE];
 static volatile uint32_t rx_head, rx_tail;
-static volatile uint32_t ms_count;
+static uint32_t counter_last;
+static uint64_t counter_high;
 
 static void uart_drain(void) {
     while (UART_STATE & UART_STATE_RXFULL) {
@@ -80,8 +86,19 @@ void UART0_RX_Handler(void) {
     }
 }
 
+// The counter extended to 64 bits; call with interrupts masked, at least
+// once per wrap (171 s): SysTick does every millisecond.
+static uint64_t counter64(void) {
+    uint32_t now = FPGAIO_COUNTER;
+    if (now < counter_last) {
+        counter_high += 1ull << 32;
+    }
+    counter_last = now;
+    return counter_high | now;
+}
+
 void SysTick_Handler(void) {
-    ms_count++;
+    counter64();
 }
 
 uint32_t hal_semihost(uint32_t op, void *arg) {
@@ -193,6 +210,7 @@ void hal_init(void) {
     UART_BAUDDIV = 16;
     UART_CTRL = UART_CTRL_TX_EN | UART_CTRL_RX_EN | UART_CTRL_RX_INT;
     NVIC_ISER0 = 1u << UART0_RX_IRQ;
+    FPGAIO_PRESCALE = 0;
     SYST_RVR = SYSTICK_RELOAD - 1;
     SYST_CVR = 0;
     SYST_CSR = 7; // processor clock, interrupt, enable
@@ -236,16 +254,9 @@ void hal_uart_tx(const char *buf, size_t len) {
 
 uint64_t hal_time_us64(void) {
     uint32_t primask = irq_save();
-    uint32_t ms = ms_count;
-    uint32_t val = SYST_CVR;
-    if (SCB_ICSR & ICSR_PENDSTSET) {
-        // The counter wrapped and the interrupt has not run yet.
-        ms++;
-        val = SYST_CVR;
-    }
+    uint64_t ticks = counter64();
     irq_restore(primask);
-    uint32_t sub = (SYSTICK_RELOAD - 1 - val) / (HAL_CPU_HZ / 1000000);
-    return (uint64_t)ms * 1000 + sub;
+    return ticks / (HAL_CPU_HZ / 1000000);
 }
 
 uint32_t hal_ticks_us(void) {
@@ -253,7 +264,7 @@ uint32_t hal_ticks_us(void) {
 }
 
 uint32_t hal_ticks_ms(void) {
-    return ms_count;
+    return (uint32_t)(hal_time_us64() / 1000);
 }
 
 void hal_wait(void) {
