@@ -1,4 +1,5 @@
-// Hardware of the emulated MPS2 boards: CMSDK UART0, SysTick, semihosting.
+// Hardware of the emulated MPS2 boards: CMSDK UART0, the FPGA counter and
+// SysTick for time, semihosting.
 #ifndef QEMU_HAL_H
 #define QEMU_HAL_H
 

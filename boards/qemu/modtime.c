@@ -1,4 +1,5 @@
-// The time module from SysTick (hal.c). Under QEMU with -icount shift=0
+// The time module over the board clock (hal.c: the MPS2 25 MHz counter,
+// SysTick wake-ups every millisecond). Under QEMU with -icount shift=0
 // the clock counts instructions: 1000 per microsecond.
 #include "py/mphal.h"
 #include "py/runtime.h"
