@@ -48,7 +48,7 @@ QEMU_HEAP = 1 << 20
 # (PY_REPEAT) measurements, and the least time one measurement lasts.
 # Emulated boards count instructions (-icount shift=0): exactly repeatable.
 TIMING = {
-    'unix': {'REPEAT': 9, 'PY_REPEAT': 3, 'MIN_US': 20000, 'MAX_ROWS': 450},
+    'unix': {'REPEAT': 9, 'PY_REPEAT': 5, 'MIN_US': 20000, 'MAX_ROWS': 450},
     'qemu': {'REPEAT': 2, 'PY_REPEAT': 1, 'MIN_US': 2000, 'MAX_ROWS': 100},
     'board': {'REPEAT': 5, 'PY_REPEAT': 1, 'MIN_US': 20000, 'MAX_ROWS': 100},
     'quick': {'REPEAT': 3, 'PY_REPEAT': 1, 'MIN_US': 500, 'MAX_ROWS': 450},
@@ -64,9 +64,14 @@ def add_arguments(parser):
     parser.add_argument('--out', default=str(BENCH_DIR / 'results'), help='results folder')
     parser.add_argument('--build', default=str(TOP / 'build' / 'bench'), help='generated files')
     parser.add_argument('--no-chart', action='store_true', help='skip the PNG chart')
+    parser.add_argument('--readme', action='store_true',
+                        help='print the README tables from the results already in --out, run nothing')
 
 
 def main(args):
+    if args.readme:
+        print(readme_tables(Path(args.out)))
+        return 0
     config = QUICK if args.quick else FULL
     only = [s for s in args.only.split(',') if s]
     build = Path(args.build)
@@ -408,7 +413,8 @@ def summarise(records, unit):
         kind = r['t']
         if kind == 'time':
             values = sorted(v * scale for v in r['us'])
-            row.update(median=statistics.median(values), min=values[0], max=values[-1], n=len(values))
+            row.update(median=statistics.median(values), min=values[0], max=values[-1], n=len(values),
+                       values=[round(v, 6) for v in values])
         elif kind == 'ram':
             row['ram_bytes'] = r['bytes']
             if 'code_bytes' in r:
@@ -426,9 +432,8 @@ def summarise(records, unit):
             row['max_rel_error'] = r['max_rel']
         elif kind == 'skip':
             row['skip'] = r['why']
-        for extra in ('files',):
-            if extra in r:
-                row[extra] = r[extra]
+        if 'files' in r:
+            row['files'] = r['files']
     rows = [r for r in rows.values() if r['case'] != '*' or 'skip' in r]
     add_ratios(rows)
     return rows
@@ -500,6 +505,40 @@ def summary(report):
                      check_text(ours) if ours else '', check_text(peer) if peer else '']
             lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
+
+
+KEY_CASES = [('trees', 'digits-DT'), ('trees', 'digits-RF10'), ('trees', 'digits-RF30'),
+             ('fft', 'n=1024'), ('iir', 'order=6'), ('knn', 'items=1000')]
+
+
+def readme_tables(out):
+    """The unix summary, then key cases on the emulated boards side by side."""
+    reports = {p.stem: json.loads(p.read_text()) for p in sorted(out.glob('*.json'))}
+    text = []
+    if 'unix' in reports:
+        r = reports['unix']
+        text += [f'Unix port (x64), {r["date"]}, wall clock, median of repeats:', '', summary(r)]
+    boards = [reports[k] for k in ('qemu-m3', 'qemu-m4f') if k in reports]
+    if boards:
+        head = ' | '.join(f'{b["target"].split(":")[0]} ({b["arch"]}): ours / fastest peer (speedup)'
+                          for b in boards)
+        text += ['Emulated boards, instructions per operation (`-icount shift=0`):', '',
+                 f'| benchmark | case | {head} |', '| --- | --- |' + ' --- |' * len(boards)]
+        for bench, case in KEY_CASES:
+            cells = []
+            for b in boards:
+                group = [x for x in b['rows'] if x['bench'] == bench and x['case'] == case and 'median' in x]
+                ours = next((x for x in group if x['impl'] == OURS[bench]), None)
+                peers = sorted((x for x in group if x['impl'] != OURS[bench]), key=lambda x: x['median'])
+                if ours and peers:
+                    cells.append(f'{fmt_time(ours["median"], b["unit"])} / {peers[0]["impl"]} '
+                                 f'{fmt_time(peers[0]["median"], b["unit"])} '
+                                 f'({ours["speedup_vs_fastest_peer"]:.0f}x)')
+                else:
+                    cells.append('n/a')
+            text.append(f'| {bench} | {case} | ' + ' | '.join(cells) + ' |')
+        text.append('')
+    return '\n'.join(text)
 
 
 def check_text(r):
