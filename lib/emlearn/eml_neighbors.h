@@ -14,6 +14,10 @@
 // - When k > n_items, all items are neighbours (k is clamped to n_items).
 // - The predicted label is the most common label among the neighbours; equal
 //   counts go to the smallest label (as scikit-learn's uniform vote does).
+//
+// Cost per query: n_items distances (each stops early once it cannot place
+// among the k nearest), insertion into k sorted slots (O(k) per insertion,
+// no sort of all distances), and an O(k^2) vote that needs no scratch memory.
 #ifndef EML_NEIGHBORS_H
 #define EML_NEIGHBORS_H
 
