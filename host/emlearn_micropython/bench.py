@@ -61,7 +61,8 @@ def add_arguments(parser):
     parser.add_argument('--only', default=','.join(SCRIPTS),
                         help='comma-separated benchmarks (default: %(default)s)')
     parser.add_argument('--quick', action='store_true', help='tiny configuration (checks the harness)')
-    parser.add_argument('--out', default=str(BENCH_DIR / 'results'), help='results folder')
+    parser.add_argument('--out', default=None,
+                        help='results folder (default: bench/results; build/bench/quick with --quick)')
     parser.add_argument('--build', default=str(TOP / 'build' / 'bench'), help='generated files')
     parser.add_argument('--no-chart', action='store_true', help='skip the PNG chart')
     parser.add_argument('--readme', action='store_true',
@@ -69,13 +70,13 @@ def add_arguments(parser):
 
 
 def main(args):
+    out = Path(args.out or (TOP / 'build' / 'bench' / 'quick' if args.quick else BENCH_DIR / 'results'))
     if args.readme:
-        print(readme_tables(Path(args.out)))
+        print(readme_tables(out))
         return 0
     config = QUICK if args.quick else FULL
     only = [s for s in args.only.split(',') if s]
     build = Path(args.build)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     prepared = {name: PREPARE[name](config, build / name) for name in only}
     failed = False
