@@ -52,9 +52,12 @@ test-c: $(VENV)/.done
 
 # Archs built before the tests, and the targets the device tests run on.
 TEST_ARCHS ?= x64 armv6m armv7m armv7emsp
-TARGETS ?= unix
+# The emulated boards (README section board) need qemu-system-arm.
+TEST_QEMU := $(shell command -v qemu-system-arm >/dev/null && echo ,qemu-m3,qemu-m4f)
+TARGETS ?= unix$(TEST_QEMU)
 
 test: test-c
+	@$(if $(TEST_QEMU),,echo "test: skip qemu-m3 qemu-m4f: qemu-system-arm not on PATH")
 	@for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
 	$(if $(findstring qemu,$(TARGETS)),@$(MAKE) --no-print-directory board)
 	EML_BUILT_ARCHS="$(TEST_ARCHS)" MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests --targets $(TARGETS) $(PYTEST_ARGS)
