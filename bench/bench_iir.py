@@ -57,12 +57,15 @@ for order in cfg.ORDERS:
     for impl, make, repeat in impls:
         try:
             timing(impl, case, make, coefficients, repeat)
-        except MemoryError as e:
-            skip('iir', case, impl, 'MemoryError %s' % e)
+        except Exception as e:  # MemoryError on small heaps, or a broken module
+            skip('iir', case, impl, '%s: %s' % (type(e).__name__, e))
         gc.collect()
-    if emliir is not None:
-        record('error', bench='iir', case=case, impl='emliir', vs='python',
-               max_rel=error(first_outputs(emliir.new, coefficients),
-                             first_outputs(pyiir.Cascade, coefficients)))
+    try:
+        if emliir is not None:
+            record('error', bench='iir', case=case, impl='emliir', vs='python',
+                   max_rel=error(first_outputs(emliir.new, coefficients),
+                                 first_outputs(pyiir.Cascade, coefficients)))
+    except Exception as e:
+        skip('iir', case, 'emliir', 'comparison: %s: %s' % (type(e).__name__, e))
     gc.collect()
 record('done', bench='iir', case='*')

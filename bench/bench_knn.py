@@ -46,7 +46,7 @@ for n in cfg.SIZES:
             continue
         try:
             timing(impl, case, make, n, repeat)
-        except MemoryError as e:
-            skip('knn', case, impl, 'MemoryError %s' % e)
+        except Exception as e:  # MemoryError on small heaps, or a broken module
+            skip('knn', case, impl, '%s: %s' % (type(e).__name__, e))
         gc.collect()
 record('done', bench='knn', case='*')

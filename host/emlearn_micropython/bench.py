@@ -147,10 +147,16 @@ def run_target(spec, target, prepared, config, quick, build):
                      files, f'bench_{name}.py', script)
             t0 = time.time()
             files = push_files(target, files, pushed)
-            output = target.run(script, files, timeout=900)
-            got = [r for r in output.results if isinstance(r, dict) and 't' in r]
-            if not any(r['t'] == 'done' for r in got):
-                raise runner.DeviceError(f'bench_{name} did not finish:\n{output.stdout[-2000:]}')
+            try:
+                output = target.run(script, files, timeout=900)
+                got = [r for r in output.results if isinstance(r, dict) and 't' in r]
+                if not any(r['t'] == 'done' for r in got):
+                    raise runner.DeviceError(f'bench_{name} did not finish:\n{output.stdout[-2000:]}')
+            except runner.DeviceError as e:  # reported; the other scripts still run
+                print(f'bench: {spec}: {name} {run["label"]} failed: {e}')
+                records.append({'t': 'skip', 'bench': name, 'case': run['label'], 'impl': '*',
+                                'why': 'script failed: ' + str(e).strip().splitlines()[-1][:200]})
+                continue
             for r in got:
                 r.update(run.get('meta', {}).get(r.get('impl'), {}))
             records += [dict(r, expected=run.get('expected')) for r in got]
