@@ -13,8 +13,8 @@
 // eml_trees_add_leaf/_root/_node, then checked once by eml_trees_finish.
 // Prediction functions check nothing.
 //
-// No memset/memcpy calls (native modules cannot link libc); 4-byte memcpy
-// is inlined by the compiler and is how float bits are read.
+// No memset/memcpy: float bits are read through unions (a memcpy is a
+// library call on Cortex-M0, and native modules have no libc).
 #ifndef EML_TREES_H
 #define EML_TREES_H
 
@@ -65,14 +65,17 @@ typedef int32_t EmlTreesValue;
 
 // One decision node, 12 bytes. Go to child[0] (left) when
 // x[feature] <= threshold, else to child[1] (right).
-// key: the threshold as its key (integer compare) or its float32 bits
+// split: the threshold's key (integer compare) or the threshold itself
 // (EML_TREES_FLOAT_COMPARE).
 // child[]: bits 31..8 hold the child as a signed 24-bit number: the byte
 // offset of a node in the nodes array when >= 0 (index * 12), leaf k when
 // -k-1. Bits 7..0 of child[0] hold bits 7..0 of the feature index, bits
 // 7..0 of child[1] hold bits 15..8.
 typedef struct {
-    int32_t key;
+    union {
+        int32_t key;
+        float threshold;
+    } split;
     int32_t child[2];
 } EmlTreesNode;
 
@@ -102,6 +105,24 @@ typedef struct {
     int32_t *reached;       // scratch: roots_capacity leaf indices, set by caller
     float scale;            // set by caller: 1/(n_trees*full_weight), or 1/n_trees for regression
 } EmlTrees;
+
+EML_TREES_HOT uint32_t eml_trees_float_bits(float f) {
+    union {
+        float f;
+        uint32_t u;
+    } v;
+    v.f = f;
+    return v.u;
+}
+
+EML_TREES_HOT float eml_trees_bits_float(uint32_t u) {
+    union {
+        float f;
+        uint32_t u;
+    } v;
+    v.u = u;
+    return v.f;
+}
 
 // The order-preserving integer of a float32 bit pattern: sign-magnitude to
 // two's complement. NaNs land beyond +-infinity.
@@ -243,10 +264,10 @@ static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t 
     EML_PRECONDITION(l != INT32_MIN && r != INT32_MIN, EmlOutOfRange);
     if (t->n_nodes < t->nodes_capacity) {
         EmlTreesNode *n = &t->nodes[t->n_nodes];
-        n->key = threshold_key;
+        n->split.key = threshold_key;
 #if EML_TREES_FLOAT_COMPARE
         // back to float32 bits (two's complement to sign-magnitude)
-        n->key = (threshold_key < 0) ? (int32_t)(0x80000000u | (uint32_t)(-threshold_key)) : threshold_key;
+        n->split.key = (threshold_key < 0) ? (int32_t)(0x80000000u | (uint32_t)(-threshold_key)) : threshold_key;
 #endif
         n->child[0] = eml_trees_pack_child(l, (uint32_t)feature);
         n->child[1] = eml_trees_pack_child(r, (uint32_t)feature >> 8);
@@ -314,16 +335,14 @@ static inline int eml_trees_set_input_float(EmlTrees *t, const float *x) {
     nan |= (uint32_t)(nan2 | (nan2 >> 32));
 #endif
     for (; i < n; i++) {
-        uint32_t bits;
-        memcpy(&bits, &x[i], sizeof(bits));
+        const uint32_t bits = eml_trees_float_bits(x[i]);
         nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) + 0x007fffffu;
     }
     t->input = x;
 #else
     int32_t *keys = t->keys;
     for (int32_t i = 0; i < n; i++) {
-        uint32_t bits;
-        memcpy(&bits, &x[i], sizeof(bits));
+        const uint32_t bits = eml_trees_float_bits(x[i]);
         nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) + 0x007fffffu;
         keys[i] = eml_trees_key(bits);
     }
@@ -336,9 +355,7 @@ static inline int eml_trees_set_input_float(EmlTrees *t, const float *x) {
 static inline void eml_trees_set_input_int16(EmlTrees *t, const int16_t *x) {
     int32_t *scratch = t->keys;
     for (int32_t i = 0; i < t->n_features; i++) {
-        const float v = (float)x[i];
-        uint32_t bits;
-        memcpy(&bits, &v, sizeof(bits));
+        const uint32_t bits = eml_trees_float_bits((float)x[i]);
 #if EML_TREES_FLOAT_COMPARE
         scratch[i] = (int32_t)bits;
 #else
@@ -354,11 +371,9 @@ static inline void eml_trees_set_input_int16(EmlTrees *t, const int16_t *x) {
 EML_TREES_HOT int eml_trees_goes_left(const EmlTreesValue *in, const EmlTreesNode *n, int wide) {
     const int32_t feature = wide ? ((n->child[0] & 0xff) | ((n->child[1] & 0xff) << 8)) : (n->child[0] & 0xff);
 #if EML_TREES_FLOAT_COMPARE
-    float threshold;
-    memcpy(&threshold, &n->key, sizeof(threshold));
-    return in[feature] <= threshold;
+    return in[feature] <= n->split.threshold;
 #else
-    return in[feature] <= n->key;
+    return in[feature] <= n->split.key;
 #endif
 }
 
@@ -463,9 +478,7 @@ EML_TREES_HOT void eml_trees_add_votes(const EmlTrees *t, int32_t leaf) {
 }
 
 EML_TREES_HOT float eml_trees_leaf_value(const EmlTrees *t, int32_t leaf) {
-    float v;
-    memcpy(&v, &t->leaves[leaf], sizeof(v));
-    return v;
+    return eml_trees_bits_float(t->leaves[leaf]);
 }
 
 

@@ -100,12 +100,6 @@ static mp_obj_t model_new(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(new_obj, 2, 3, model_new);
 
-static uint32_t float_bits(float f) {
-    uint32_t bits;
-    memcpy(&bits, &f, sizeof(bits));
-    return bits;
-}
-
 // A decimal through the firmware's float(); *key is for thresholds: the
 // largest float32 <= the value (exact on double-precision ports).
 static bool parse_decimal(const char *s, size_t len, uint32_t *bits, int32_t *key) {
@@ -115,7 +109,7 @@ static bool parse_decimal(const char *s, size_t len, uint32_t *bits, int32_t *ke
     mp_obj_t str = mp_obj_new_str(s, len);
     const mp_float_t v = mp_obj_get_float(mp_call_function_n_kw(mp_load_global(MP_QSTR_float), 1, 0, &str));
     const float f = (float)v;
-    *bits = float_bits(f);
+    *bits = eml_trees_float_bits(f);
     *key = eml_trees_key(*bits);
     #if MICROPY_FLOAT_IMPL == MICROPY_FLOAT_IMPL_DOUBLE
     if ((mp_float_t)f > v) {
