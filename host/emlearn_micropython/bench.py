@@ -142,25 +142,7 @@ def run_target(spec, target, prepared, config, quick, build):
             files['benchcfg.py'] = cfg_text({**run['cfg'], **timing})
             if 'row_bytes' in run:  # only the rows this target uses
                 files['rows.bin'] = Path(files['rows.bin']).read_bytes()[:timing['MAX_ROWS'] * run['row_bytes']]
-            script = (BENCH_DIR / f'bench_{name}.py').read_text()
-            keep_run(build / 'runs' / results_name(spec) / f'{name}-{run["label"]}',
-                     files, f'bench_{name}.py', script)
-            t0 = time.time()
-            files = push_files(target, files, pushed)
-            try:
-                output = target.run(script, files, timeout=900)
-                got = [r for r in output.results if isinstance(r, dict) and 't' in r]
-                if not any(r['t'] == 'done' for r in got):
-                    raise runner.DeviceError(f'bench_{name} did not finish:\n{output.stdout[-2000:]}')
-            except runner.DeviceError as e:  # reported; the other scripts still run
-                print(f'bench: {spec}: {name} {run["label"]} failed: {e}')
-                records.append({'t': 'skip', 'bench': name, 'case': run['label'], 'impl': '*',
-                                'why': 'script failed: ' + str(e).strip().splitlines()[-1][:200]})
-                continue
-            for r in got:
-                r.update(run.get('meta', {}).get(r.get('impl'), {}))
-            records += [dict(r, expected=run.get('expected')) for r in got]
-            print(f'bench: {spec}: {name} {run["label"]}: {time.time() - t0:.1f} s')
+            records += run_script(spec, target, build, name, run, files, pushed)
     rows = summarise(records, unit)
     for row in rows:
         module = runner.dist_dir(arch) / f'{row["impl"]}.mpy'
@@ -172,9 +154,29 @@ def run_target(spec, target, prepared, config, quick, build):
         'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
         'host': f'{platform.machine()} {platform.processor() or ""}'.strip(),
         'python': platform.python_version(), 'seconds': round(time.time() - started, 1),
-        'timing': timing, 'config': {k: v for k, v in config.items()},
+        'timing': timing, 'config': dict(config),
         'skipped_modules': missing, 'rows': rows,
     }
+
+
+def run_script(spec, target, build, name, run, files, pushed):
+    """The result records of one benchmark script run on the target."""
+    script = (BENCH_DIR / f'bench_{name}.py').read_text()
+    keep_run(build / 'runs' / results_name(spec) / f'{name}-{run["label"]}', files, f'bench_{name}.py', script)
+    t0 = time.time()
+    try:
+        output = target.run(script, push_files(target, files, pushed), timeout=900)
+        got = [r for r in output.results if isinstance(r, dict) and 't' in r]
+        if not any(r['t'] == 'done' for r in got):
+            raise runner.DeviceError(f'bench_{name} did not finish:\n{output.stdout[-2000:]}')
+    except runner.DeviceError as e:  # reported; the other scripts still run
+        print(f'bench: {spec}: {name} {run["label"]} failed: {e}')
+        return [{'t': 'skip', 'bench': name, 'case': run['label'], 'impl': '*',
+                 'why': 'script failed: ' + str(e).strip().splitlines()[-1][:200]}]
+    print(f'bench: {spec}: {name} {run["label"]}: {time.time() - t0:.1f} s')
+    for r in got:
+        r.update(run.get('meta', {}).get(r.get('impl'), {}))
+    return [dict(r, expected=run.get('expected')) for r in got]
 
 
 def keep_run(folder, files, script_name, script):
