@@ -8,6 +8,7 @@ and .png. Timings are reported, never asserted.
 import hashlib
 import json
 import math
+import os
 import platform
 import statistics
 import subprocess
@@ -76,6 +77,9 @@ def main(args):
         return 0
     config = QUICK if args.quick else FULL
     only = [s for s in args.only.split(',') if s]
+    # The board target calls `mpremote`: find the one next to this Python
+    # even when the venv is not activated.
+    os.environ['PATH'] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get('PATH', '')])
     build = Path(args.build)
     out.mkdir(parents=True, exist_ok=True)
     prepared = {name: PREPARE[name](config, build / name) for name in only}
