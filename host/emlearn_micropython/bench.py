@@ -461,13 +461,15 @@ def add_ratios(rows):
     for (bench, _), group in cases.items():
         if bench == 'floor':
             continue
-        peers = [r['median'] for r in group if 'median' in r and r['impl'] != OURS[bench]]
-        fastest = min(peers) if peers else None
+        peers = [r for r in group if 'median' in r and r['impl'] != OURS[bench]]
+        fastest = min(r['median'] for r in peers) if peers else None
+        best = min(r['min'] for r in peers) if peers else None
         for r in group:
             if 'median' not in r:
                 continue
             if fastest:
                 r['speedup_vs_fastest_peer'] = fastest / r['median']
+                r['speedup_best_of'] = best / r['min']  # from the fastest repeats
             if floor is not None:
                 r['above_floor'] = r['median'] - floor
 
