@@ -197,7 +197,7 @@ def test_ticks_advance(device):
     board_only(device)
     slept_us, slept_ms, loop_us, added = device.run(CLOCK).results[0]
     assert slept_us >= 20000 and slept_ms >= 20
-    assert slept_us < 20000 * 50  # an idle wait, not a stuck clock
+    assert slept_us < 5000000  # a 20 ms wait, even on a busy host
     assert loop_us > 0
     assert added == 5
 
