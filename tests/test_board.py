@@ -66,6 +66,16 @@ def test_wrong_arch_or_abi_mpy_gives_micropython_error(device):
     assert res['badver'] == ['ValueError', 'incompatible .mpy file']
 
 
+def test_truncated_mpy_is_an_error_not_a_hang(device):
+    qemu_only(device)  # MicroPython 1.23's own file readers loop forever here
+    good = some_module(device.arch).read_bytes()
+    files = {f'cut{i}.mpy': good[:len(good) * i // 4] for i in (1, 2, 3)}
+    script = CHECK_MPY.replace("('good', 'foreign', 'badver')", "('cut1', 'cut2', 'cut3')")
+    res = {r[0]: r[1] for r in device.run(script, files=files, timeout=30).results}
+    for name in files:
+        assert res[name[:-4]] == ['ValueError', 'truncated file']
+
+
 SMALL_HEAP = '''
 import gc, emltest, emlneighbors
 gc.collect()

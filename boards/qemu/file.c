@@ -191,6 +191,7 @@ typedef struct _file_reader_t {
     store_cursor_t cur;
     uint16_t len;
     uint16_t pos;
+    uint16_t eofs; // reads past the end
     uint8_t buf[128];
 } file_reader_t;
 
@@ -200,6 +201,12 @@ static mp_uint_t file_reader_readbyte(void *data) {
         r->len = store_read(&r->cur, r->buf, sizeof(r->buf));
         r->pos = 0;
         if (r->len == 0) {
+            // The lexer reads a few bytes past the end; MicroPython 1.23's
+            // .mpy loader keeps reading a truncated file forever (EOF looks
+            // like a continued varint), so stop it with an exception.
+            if (++r->eofs > 64) {
+                mp_raise_ValueError(MP_ERROR_TEXT("truncated file"));
+            }
             return MP_READER_EOF;
         }
     }
@@ -220,6 +227,7 @@ void mp_reader_new_file(mp_reader_t *reader, qstr filename) {
     store_cursor(&r->cur, file, 0);
     r->len = 0;
     r->pos = 0;
+    r->eofs = 0;
     reader->data = r;
     reader->readbyte = file_reader_readbyte;
     reader->close = file_reader_close;
