@@ -223,3 +223,21 @@ def test_icount_makes_timings_repeatable(device):
     # read through two timestamps truncated to whole microseconds (1000
     # instructions each), so the difference may move by one.
     assert loops[0] > 0 and abs(loops[0] - loops[1]) <= 1
+
+
+FAULT = '''
+import micropython
+@micropython.viper
+def poke():
+    p = ptr32(0xA0000000)  # nothing is mapped there
+    p[0] = 1
+print('before')
+poke()
+'''
+
+
+def test_a_firmware_fault_is_reported_and_the_board_restarts(device):
+    qemu_only(device)
+    with pytest.raises(runner.DeviceError, match=r'(?s)exited with status 3.*before.*FATAL: bus fault'):
+        device.run(FAULT, timeout=30)
+    assert device.run('print([6 * 7])').results == [[42]]

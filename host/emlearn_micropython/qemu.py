@@ -233,7 +233,7 @@ class QemuTarget(runner.BoardTarget):
                 raise TransportError('timeout waiting for the end of the output')
             chunk = sock.recv(1 << 16)
             if not chunk:
-                raise OSError('the board closed the connection')
+                raise OSError(f'the board closed the connection after {bytes(data[-300:])!r}')
             data += chunk
         out, err, rest = bytes(data).split(b'\x04', 2)
         if rest.strip(b'>'):
@@ -262,10 +262,13 @@ class QemuTarget(runner.BoardTarget):
         try:
             return step(timeout)
         except (TransportError, SerialException, OSError) as e:
-            dead = self._proc.poll() is not None
+            try:  # a firmware fault ends QEMU with status 3 (boards/qemu/hal.c)
+                status = self._proc.wait(1)
+                what = f'QEMU exited with status {status}'
+            except subprocess.TimeoutExpired:
+                what = 'no answer'
             log = self._qemu_log()
             self.reboot()
-            what = 'QEMU exited' if dead else 'no answer'
             raise runner.DeviceError(f'{self.name}: {what} ({e})\n{log}') from None
 
     def install(self):
