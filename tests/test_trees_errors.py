@@ -100,6 +100,8 @@ attempt('reload-bad', emltrees.load_model, model, Lines('f,2\\nc,2\\nn,0'))
 attempt('predict-after-bad-load', model.predict, array.array('f', [0, 0]))
 attempt('readline-int', emltrees.load_model, model, type('R', (), {'readline': lambda self: 5})())
 attempt('no-readline', emltrees.load_model, model, 5)
+attempt('not-a-model', emltrees.load_model, 5, Lines('f,2'))
+attempt('not-a-model-obj', emltrees.load_model, [1, 2], Lines('f,2'))
 attempt('new-zero', emltrees.new, 0, 5)
 attempt('new-huge', emltrees.new, 1, 1 << 30)
 attempt('new-type', emltrees.new, 'a', 5)
@@ -157,6 +159,7 @@ def test_bad_input_raises_clear_exceptions(device):
     assert got['proba-out-short'][0] == got['proba-out-type'][0] == 'ValueError'
     assert got['reload-bad'][0] == 'ValueError' and got['predict-after-bad-load'][0] == 'ValueError'
     assert got['readline-int'][0] == 'TypeError' and got['no-readline'][0] == 'AttributeError'
+    assert got['not-a-model'][0] == got['not-a-model-obj'][0] == 'TypeError'
     assert got['new-zero'][0] == got['new-huge'][0] == 'ValueError' and got['new-type'][0] == 'TypeError'
     assert got['regress'] == ['ok', [1.5, 1.5, -2.5]]
     assert got['proba-regressor'][0] == 'ValueError'

@@ -286,6 +286,9 @@ static mp_float_t py_reciprocal(int32_t n) {
 }
 
 static mp_obj_t load_model(mp_obj_t self_in, mp_obj_t f) {
+    if (mp_obj_get_type(self_in) != (const mp_obj_type_t *)&model_type) {
+        mp_raise_TypeError(MP_ERROR_TEXT("model must come from emltrees.new()"));
+    }
     model_obj_t *o = MP_OBJ_TO_PTR(self_in);
     EmlTrees *t = &o->trees;
     mp_obj_t readline[2];
