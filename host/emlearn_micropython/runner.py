@@ -10,6 +10,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -100,7 +101,8 @@ class BoardTarget:
         self._copied = False
 
     def _mpremote(self, *args, timeout=300):
-        cmd = ['mpremote', 'connect', self.port, *args]
+        # This Python's mpremote: works without an activated venv.
+        cmd = [sys.executable, '-m', 'mpremote', 'connect', self.port, *args]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             raise DeviceError(f'{self.name}: {" ".join(args[:2])}: exit {proc.returncode}\n'
@@ -145,7 +147,10 @@ def make_target(spec):
     if spec == 'unix':
         return UnixTarget()
     if spec.startswith('board:'):
-        _, port, arch = spec.rsplit(':', 2) if spec.count(':') > 2 else spec.split(':')
+        # The port may hold colons itself (socket://host:port): arch is last.
+        port, _, arch = spec[len('board:'):].rpartition(':')
+        if not port or not arch:
+            raise ValueError(f'board target {spec!r}: use board:PORT:ARCH')
         return BoardTarget(port, arch)
     if spec.startswith('qemu-'):
         from . import qemu
