@@ -144,17 +144,24 @@ static inline EmlError eml_trees_init(EmlTrees *t, EmlTreesNode *nodes, int32_t 
     EML_PRECONDITION(nodes_capacity >= 1 && nodes_capacity <= EML_TREES_MAX_NODES, EmlOutOfRange);
     EML_PRECONDITION(roots_capacity >= 1 && roots_capacity <= EML_TREES_MAX_INDEX, EmlOutOfRange);
     EML_PRECONDITION(leaves_capacity >= 1 && leaves_capacity <= EML_TREES_MAX_INDEX, EmlOutOfRange);
-    const EmlTrees empty = {0};
-    *t = empty;
     t->nodes = nodes;
     t->nodes_capacity = nodes_capacity;
     t->roots = roots;
     t->roots_capacity = roots_capacity;
     t->leaves = leaves;
     t->leaves_capacity = leaves_capacity;
+    t->n_nodes = 0;
+    t->n_trees = 0;
+    t->n_leaves = 0;
+    t->n_vector_words = 0;
     t->n_features = -1;
     t->n_classes = -1;
     t->full_weight = 1;
+    t->keys = NULL;
+    t->input = NULL;
+    t->sums = NULL;
+    t->reached = NULL;
+    t->scale = 0.0f;
     return EmlOk;
 }
 

@@ -66,7 +66,8 @@ static NORETURN void msg_raise(msg_t *m) {
 }
 
 static NORETURN void raise_line(int32_t line, const char *what) {
-    msg_t m = {.n = 0};
+    msg_t m;
+    m.n = 0;
     msg_str(&m, "line ");
     msg_int(&m, line);
     msg_str(&m, ": ");
@@ -256,7 +257,8 @@ static void load_line(model_obj_t *o, const char *data, size_t len, int32_t line
 }
 
 static NORETURN void raise_finish(const EmlTrees *t, EmlError err, int32_t bad) {
-    msg_t m = {.n = 0};
+    msg_t m;
+    m.n = 0;
     if (err == EmlCapacityExceeded) {
         msg_str(&m, "model needs ");
         msg_int(&m, t->n_trees);
@@ -339,7 +341,8 @@ static model_obj_t *map_input(mp_obj_t self_in, mp_obj_t x) {
         }
         return o;
     }
-    msg_t m = {.n = 0};
+    msg_t m;
+    m.n = 0;
     msg_str(&m, "x must be array('f') or array('h') of length ");
     msg_int(&m, n);
     msg_str(&m, ", got ");
@@ -364,7 +367,8 @@ static mp_obj_t predict_proba(mp_obj_t self_in, mp_obj_t x, mp_obj_t out) {
         mp_raise_ValueError(MP_ERROR_TEXT("predict_proba needs a classifier model"));
     }
     if (buf.typecode != 'f' || buf.len != (size_t)o->trees.n_classes * 4) {
-        msg_t m = {.n = 0};
+        msg_t m;
+    m.n = 0;
         msg_str(&m, "out must be array('f') of length n_classes ");
         msg_int(&m, o->trees.n_classes);
         msg_raise(&m);
