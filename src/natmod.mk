@@ -10,7 +10,7 @@ DIST_ROOT ?= $(TOP)/dist
 BUILD := $(BUILD_ROOT)/$(ARCH)/$(MOD)
 DIST ?= $(DIST_ROOT)/$(ARCH)_$(MPY_ABI)
 
-CFLAGS_EXTRA += -I$(TOP)/lib/emlearn -Wextra -Wno-unused-parameter
+CFLAGS_EXTRA += -I$(TOP)/lib/emlearn -I$(TOP)/src -Wextra -Wno-unused-parameter
 # Keep functions in source order: mpy_init is defined first so that it sits
 # at the start of the text, within reach of armv6m's short entry branch.
 CFLAGS_EXTRA += -fno-toplevel-reorder
@@ -28,8 +28,9 @@ endif
 .DEFAULT_GOAL := dist
 include $(MPY_DIR)/py/dynruntime.mk
 
-# Rebuild when a core header changes (dynruntime.mk tracks only the .c files).
-$(SRC_O): $(wildcard $(TOP)/lib/emlearn/*.h)
+# Rebuild when a core header or the shared glue header src/emlmp.h changes
+# (dynruntime.mk tracks only the .c files).
+$(SRC_O): $(wildcard $(TOP)/lib/emlearn/*.h) $(TOP)/src/emlmp.h
 
 # dynruntime.mk sets these plainly; recipes expand them late, so override here.
 PYTHON := $(VENV)/bin/python
