@@ -2,7 +2,7 @@
 // (unnormalized forward transform). Features: a class with make_new, two
 // methods, float32 arrays through the buffer protocol, no allocation after
 // construction. The maths is in lib/emlearn/eml_fft.h.
-#include "py/dynruntime.h"
+#include "emlmp.h"
 #include "eml_fft.h"
 
 typedef struct {
@@ -32,31 +32,8 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     MP_DYNRUNTIME_INIT_EXIT
 }
 
-// Raise `type` with the message fmt % (args...): fmt must be a literal.
-#define RAISE_FMT(type, fmt, n, args) raise_fmt(&(type), (fmt), sizeof(fmt) - 1, (n), (args))
-static NORETURN void raise_fmt(const mp_obj_type_t *type, const char *fmt, size_t len,
-                               size_t n, mp_obj_t *args) {
-    mp_obj_t msg = mp_obj_new_str(fmt, len);
-    msg = mp_binary_op(MP_BINARY_OP_MODULO, msg, mp_obj_new_tuple(n, args));
-    mp_raise_type_arg(type, msg);
-}
-
-// The items of `obj`, which must be a writable array('f') of `length` items;
-// `name` (a literal) is the argument's name for the error message.
-#define FLOAT_ARRAY(obj, name, length) float_array((obj), (name), sizeof(name) - 1, (length))
-static float *float_array(mp_obj_t obj, const char *name, size_t name_len, size_t length) {
-    mp_buffer_info_t buf;
-    if (!mp_get_buffer(obj, &buf, MP_BUFFER_RW) || buf.typecode != 'f') {
-        mp_obj_t args[1] = {mp_obj_new_str(name, name_len)};
-        RAISE_FMT(mp_type_TypeError, "%s must be array('f')", 1, args);
-    }
-    if (buf.len != length * sizeof(float)) {
-        mp_obj_t args[3] = {mp_obj_new_str(name, name_len), mp_obj_new_int(length),
-                            mp_obj_new_int(buf.len / sizeof(float))};
-        RAISE_FMT(mp_type_ValueError, "%s must be array('f') of length %d, got %d", 3, args);
-    }
-    return (float *)buf.buf;
-}
+// The items of `obj`, a writable array('f') of `length` items.
+#define FLOAT_ARRAY(obj, name, length) ((float *)emlmp_array((obj), 'f', true, (length), (name), NULL))
 
 // True when the arrays a (a_len floats) and b (b_len floats) share memory.
 static bool overlap(const float *a, size_t a_len, const float *b, size_t b_len) {
@@ -69,11 +46,11 @@ static mp_obj_t fft_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_
     mp_arg_check_num(n_args, n_kw, 1, 1, false);
     const mp_int_t n = mp_obj_get_int(args[0]);
     if (n < 2 || n > EML_FFT_MAX_LENGTH || (n & (n - 1)) != 0) {
-        mp_obj_t fmt_args[2] = {mp_obj_new_int(EML_FFT_MAX_LENGTH), args[0]};
-        RAISE_FMT(mp_type_ValueError, "n must be a power of two from 2 to %d, got %d", 2, fmt_args);
+        EMLMP_RAISE(&mp_type_ValueError, "n must be a power of two from 2 to %d, got %d",
+                    EMLMP_INT(EML_FFT_MAX_LENGTH), EMLMP_INT(n));
     }
-    fft_obj_t *o = mp_obj_malloc(fft_obj_t, type);
-    float *twiddles = m_new(float, n);
+    fft_obj_t *o = EMLMP_NEW_OBJ(fft_obj_t, type, "the FFT object");
+    float *twiddles = EMLMP_NEW(float, n, "the FFT twiddles");
     if (eml_fft_init(&o->fft, (int)n, twiddles) != EmlOk) {
         mp_raise_ValueError(MP_ERROR_TEXT("fft init failed"));
     }

@@ -3,7 +3,7 @@
 // that return a filter object (methods run, reset), float32 arrays through
 // the buffer protocol, a text loader for exact float32 coefficients, no
 // allocation after construction. The maths is in lib/emlearn/eml_iir.h.
-#include "py/dynruntime.h"
+#include "emlmp.h"
 #include "eml_iir.h"
 
 typedef struct {
@@ -35,35 +35,24 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     MP_DYNRUNTIME_INIT_EXIT
 }
 
-// Raise `type` with the message fmt % (args...): fmt must be a literal.
-#define RAISE_FMT(type, fmt, n, args) raise_fmt(&(type), (fmt), sizeof(fmt) - 1, (n), (args))
-static NORETURN void raise_fmt(const mp_obj_type_t *type, const char *fmt, size_t len,
-                               size_t n, mp_obj_t *args) {
-    mp_obj_t msg = mp_obj_new_str(fmt, len);
-    msg = mp_binary_op(MP_BINARY_OP_MODULO, msg, mp_obj_new_tuple(n, args));
-    mp_raise_type_arg(type, msg);
-}
-
 // Check the coefficient rows, then build a filter object that owns
 // `coefficients` (m_new'd, 6 per stage).
 static mp_obj_t iir_make(float *coefficients, size_t count) {
     if (count == 0 || count % 6 != 0) {
-        mp_obj_t args[1] = {mp_obj_new_int(count)};
-        RAISE_FMT(mp_type_ValueError,
-                  "coefficients must be a positive multiple of 6 values "
-                  "(b0 b1 b2 a0 a1 a2 per stage), got %d", 1, args);
+        EMLMP_RAISE(&mp_type_ValueError, "coefficients must be a positive multiple of 6 values "
+                    "(b0 b1 b2 a0 a1 a2 per stage), got %d", EMLMP_INT(count));
     }
     const int n_stages = (int)(count / 6);
     const int bad = eml_iir_bad_stage(coefficients, n_stages);
     if (bad >= 0) {
-        mp_obj_t args[2] = {mp_obj_new_int(bad), mp_obj_new_float(coefficients[6 * bad + 3])};
         if (coefficients[6 * bad + 3] != 1.0f) {
-            RAISE_FMT(mp_type_ValueError, "coefficients row %d: a0 must be 1, got %r", 2, args);
+            EMLMP_RAISE(&mp_type_ValueError, "coefficients row %d: a0 must be 1, got %r",
+                        EMLMP_INT(bad), EMLMP_OBJ(mp_obj_new_float(coefficients[6 * bad + 3])));
         }
-        RAISE_FMT(mp_type_ValueError, "coefficients row %d: values must be finite", 1, args);
+        EMLMP_RAISE(&mp_type_ValueError, "coefficients row %d: values must be finite", EMLMP_INT(bad));
     }
-    iir_obj_t *o = mp_obj_malloc(iir_obj_t, (const mp_obj_type_t *)&iir_type);
-    float *states = m_new(float, 2 * n_stages);
+    iir_obj_t *o = EMLMP_NEW_OBJ(iir_obj_t, &iir_type, "the filter object");
+    float *states = EMLMP_NEW(float, 2 * n_stages, "the filter states");
     if (eml_iir_init(&o->iir, n_stages, coefficients, states) != EmlOk) {
         mp_raise_ValueError(MP_ERROR_TEXT("iir init failed"));
     }
@@ -73,14 +62,11 @@ static mp_obj_t iir_make(float *coefficients, size_t count) {
 // emliir.new(coefficients): coefficients is array('f'), 6 values per
 // stage in scipy's sos row order; copied into the filter.
 static mp_obj_t iir_new(mp_obj_t coefficients_in) {
-    mp_buffer_info_t buf;
-    if (!mp_get_buffer(coefficients_in, &buf, MP_BUFFER_READ) || buf.typecode != 'f') {
-        mp_raise_TypeError(MP_ERROR_TEXT("coefficients must be array('f')"));
-    }
-    const size_t count = buf.len / sizeof(float);
-    float *coefficients = m_new(float, count > 0 ? count : 1);
+    size_t count;
+    const float *in = emlmp_array(coefficients_in, 'f', false, EMLMP_ANY_LENGTH, "coefficients", &count);
+    float *coefficients = EMLMP_NEW(float, count, "the filter coefficients");
     for (size_t i = 0; i < count; i++) {
-        coefficients[i] = ((const float *)buf.buf)[i];
+        coefficients[i] = in[i];
     }
     return iir_make(coefficients, count);
 }
@@ -125,10 +111,9 @@ static size_t parse_words(const char *text, size_t len, float *out) {
             bits.u = (bits.u << 4) | (uint32_t)(d & 15);
         }
         if (!hex || end - i != 8) {
-            mp_obj_t args[3] = {mp_obj_new_int(line), mp_obj_new_int(count + 1),
-                                mp_obj_new_bytes((const byte *)text + i, end - i < 16 ? end - i : 16)};
-            RAISE_FMT(mp_type_ValueError,
-                      "coefficient file line %d: word %d must be 8 hex digits, got %r", 3, args);
+            EMLMP_RAISE(&mp_type_ValueError, "coefficient file line %d: word %d must be 8 hex digits, got %r",
+                        EMLMP_INT(line), EMLMP_INT(count + 1),
+                        EMLMP_OBJ(mp_obj_new_bytes((const byte *)text + i, end - i < 16 ? end - i : 16)));
         }
         if (out) {
             out[count] = bits.f;
@@ -152,7 +137,7 @@ static mp_obj_t iir_load(mp_obj_t source) {
         }
     }
     const size_t count = parse_words(buf.buf, buf.len, NULL);
-    float *coefficients = m_new(float, count > 0 ? count : 1);
+    float *coefficients = EMLMP_NEW(float, count, "the filter coefficients");
     parse_words(buf.buf, buf.len, coefficients);
     return iir_make(coefficients, count);
 }
@@ -162,11 +147,9 @@ static MP_DEFINE_CONST_FUN_OBJ_1(iir_load_obj, iir_load);
 // to the next call. An empty array is allowed and changes nothing.
 static mp_obj_t iir_run(mp_obj_t self_in, mp_obj_t samples_in) {
     iir_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    mp_buffer_info_t buf;
-    if (!mp_get_buffer(samples_in, &buf, MP_BUFFER_RW) || buf.typecode != 'f') {
-        mp_raise_TypeError(MP_ERROR_TEXT("samples must be array('f')"));
-    }
-    eml_iir_run(&self->iir, (float *)buf.buf, (int)(buf.len / sizeof(float)));
+    size_t n;
+    float *samples = emlmp_array(samples_in, 'f', true, EMLMP_ANY_LENGTH, "samples", &n);
+    eml_iir_run(&self->iir, samples, (int)n);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(iir_run_obj, iir_run);
