@@ -1,7 +1,7 @@
 // emlneighbors: k-nearest-neighbours over int16 items, learnable on device.
 // new(max_items, n_features, k) or load(stream, k[, max_items]) make a model
 // with additem, predict, getresult, getitem, quantize and n_items.
-#include "py/dynruntime.h"
+#include "emlmp.h"
 #include "eml_neighbors.h"
 
 typedef struct {
@@ -27,52 +27,26 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     MP_DYNRUNTIME_INIT_EXIT
 }
 
-#define TYPE_OVERFLOW ((const mp_obj_type_t *)MP_OBJ_TO_PTR(mp_load_global(MP_QSTR_OverflowError)))
-
-// Raise `type` with fmt % (a, b) or fmt % a: messages that name the numbers.
-static NORETURN void raise_fmt(const mp_obj_type_t *type, const char *fmt, mp_int_t a, mp_int_t b) {
-    size_t len = 0;
-    int n_fmt = 0;
-    for (; fmt[len]; len++) {
-        n_fmt += (fmt[len] == '%');
-    }
-    mp_obj_t items[2] = { mp_obj_new_int(a), mp_obj_new_int(b) };
-    mp_obj_t msg = mp_binary_op(MP_BINARY_OP_MODULO, mp_obj_new_str(fmt, len),
-                                mp_obj_new_tuple(n_fmt < 2 ? 1 : 2, items));
-    mp_raise_type_arg(type, msg);
-}
-
 // A positive size argument.
 static uint32_t get_size(mp_obj_t o, const char *fmt) {
     mp_int_t v = mp_obj_get_int(o);
     if (v < 1 || v > 0x3fffffff) {
-        raise_fmt(&mp_type_ValueError, fmt, v, 0);
+        EMLMP_RAISE(&mp_type_ValueError, fmt, EMLMP_INT(v));
     }
     return (uint32_t)v;
 }
 
-// m_new in native modules returns NULL when the heap is full: raise instead.
-static void *alloc(size_t n_bytes) {
-    void *p = m_malloc(n_bytes);
-    if (p == NULL) {
-        mp_raise_msg((const mp_obj_type_t *)MP_OBJ_TO_PTR(mp_load_global(MP_QSTR_MemoryError)),
-                     MP_ERROR_TEXT("not enough memory for the model"));
-    }
-    return p;
-}
-
 static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k) {
     if (max_items > 0x3fffffff / n_features) {
-        raise_fmt(&mp_type_ValueError, "max_items*n_features too large: %d*%d",
-                  max_items, n_features);
+        EMLMP_RAISE(&mp_type_ValueError, "max_items*n_features too large: %d*%d",
+                    EMLMP_INT(max_items), EMLMP_INT(n_features));
     }
-    knn_obj_t *o = alloc(sizeof(knn_obj_t));
-    o->base.type = (const mp_obj_type_t *)&knn_type;
+    knn_obj_t *o = EMLMP_NEW_OBJ(knn_obj_t, &knn_type, "the model object");
     o->offset = NULL;
     o->scale = NULL;
-    int16_t *values = alloc(sizeof(int16_t) * max_items * n_features);
-    int32_t *labels = alloc(sizeof(int32_t) * max_items);
-    EmlNeighborsResult *results = alloc(sizeof(EmlNeighborsResult) * k);
+    int16_t *values = EMLMP_NEW(int16_t, (size_t)max_items * n_features, "the model items");
+    int32_t *labels = EMLMP_NEW(int32_t, max_items, "the model labels");
+    EmlNeighborsResult *results = EMLMP_NEW(EmlNeighborsResult, k, "the model results");
     EmlError err = eml_neighbors_init(&o->model, values, labels, results, max_items, n_features, k);
     if (err != EmlOk) {
         mp_raise_ValueError(MP_ERROR_TEXT(eml_error_str(err)));
@@ -88,23 +62,9 @@ static mp_obj_t knn_new(mp_obj_t max_items, mp_obj_t n_features, mp_obj_t k) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(new_obj, knn_new);
 
-// The data of `o`, which must be an array with typecode `tc` and n_features
-// items; `name` is the argument's name for the error message.
-static void *get_row(mp_obj_t o, const knn_obj_t *self, char tc, qstr name, mp_uint_t flags) {
-    mp_buffer_info_t buf;
-    mp_get_buffer_raise(o, &buf, flags);
-    size_t n = buf.len / ((buf.typecode == 'h') ? 2 : (buf.typecode == 'f') ? 4 : 1);
-    if (buf.typecode != tc || n != self->model.n_features) {
-        mp_obj_t items[5] = {
-            MP_OBJ_NEW_QSTR(name), mp_obj_new_int(tc), mp_obj_new_int(self->model.n_features),
-            mp_obj_new_int(buf.typecode), mp_obj_new_int((mp_int_t)n),
-        };
-        static const char fmt[] = "%s must be array('%c') of length %d, got array('%c') of length %d";
-        mp_obj_t msg = mp_binary_op(MP_BINARY_OP_MODULO, mp_obj_new_str(fmt, sizeof(fmt) - 1),
-                                    mp_obj_new_tuple(5, items));
-        mp_raise_type_arg(buf.typecode == tc ? &mp_type_ValueError : &mp_type_TypeError, msg);
-    }
-    return buf.buf;
+// The items of `o`, an array with typecode `tc` and n_features items.
+static void *get_row(mp_obj_t o, const knn_obj_t *self, char tc, const char *name, bool writable) {
+    return emlmp_array(o, tc, writable, self->model.n_features, name, NULL);
 }
 
 // An int label in the int32 range.
@@ -116,20 +76,20 @@ static int32_t get_label(mp_obj_t o) {
     mp_obj_t hi = mp_obj_new_int(0x7fffffff);
     if (mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS, o, lo)) ||
         mp_obj_is_true(mp_binary_op(MP_BINARY_OP_MORE, o, hi))) {
-        mp_raise_msg(TYPE_OVERFLOW, MP_ERROR_TEXT("label must fit in int32"));
+        mp_raise_msg(EMLMP_OVERFLOW_ERROR, MP_ERROR_TEXT("label must fit in int32"));
     }
     return (int32_t)mp_obj_get_int(o);
 }
 
 static void add_checked(knn_obj_t *self, const int16_t *values, int32_t label) {
     if (eml_neighbors_add_item(&self->model, values, label) != EmlOk) {
-        raise_fmt(&mp_type_ValueError, "model is full: max_items is %d", self->model.max_items, 0);
+        EMLMP_RAISE(&mp_type_ValueError, "model is full: max_items is %d", EMLMP_INT(self->model.max_items));
     }
 }
 
 static mp_obj_t knn_additem(mp_obj_t self_in, mp_obj_t values_in, mp_obj_t label_in) {
     knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    const int16_t *values = get_row(values_in, self, 'h', MP_QSTR_values, MP_BUFFER_READ);
+    const int16_t *values = get_row(values_in, self, 'h', "values", false);
     int32_t label = get_label(label_in);
     add_checked(self, values, label);
     return mp_obj_new_int(self->model.n_items - 1);
@@ -138,7 +98,7 @@ static MP_DEFINE_CONST_FUN_OBJ_3(additem_obj, knn_additem);
 
 static mp_obj_t knn_predict(mp_obj_t self_in, mp_obj_t values_in) {
     knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    const int16_t *values = get_row(values_in, self, 'h', MP_QSTR_values, MP_BUFFER_READ);
+    const int16_t *values = get_row(values_in, self, 'h', "values", false);
     int32_t label = 0;
     if (eml_neighbors_predict(&self->model, values, &label) != EmlOk) {
         mp_raise_ValueError(MP_ERROR_TEXT("model has no items: additem() first"));
@@ -151,7 +111,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(predict_obj, knn_predict);
 static uint32_t get_index(mp_obj_t o, uint32_t n, const char *fmt) {
     mp_int_t i = mp_obj_get_int(o);
     if (i < 0 || (mp_uint_t)i >= n) {
-        raise_fmt(&mp_type_IndexError, fmt, i, n);
+        EMLMP_RAISE(&mp_type_IndexError, fmt, EMLMP_INT(i), EMLMP_INT(n));
     }
     return (uint32_t)i;
 }
@@ -181,7 +141,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(getresult_obj, knn_getresult);
 static mp_obj_t knn_getitem(mp_obj_t self_in, mp_obj_t i_in, mp_obj_t out_in) {
     knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
     uint32_t i = get_index(i_in, self->model.n_items, "item %d out of range: n_items is %d");
-    int16_t *out = get_row(out_in, self, 'h', MP_QSTR_out, MP_BUFFER_WRITE);
+    int16_t *out = get_row(out_in, self, 'h', "out", true);
     const int16_t *src = self->model.values + (size_t)i * self->model.n_features;
     for (uint32_t j = 0; j < self->model.n_features; j++) {
         out[j] = src[j];
@@ -197,12 +157,12 @@ static mp_obj_t knn_quantize(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
     if (self->scale == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("no scaling: load a file that has offset and scale rows"));
     }
-    const float *x = get_row(x_in, self, 'f', MP_QSTR_x, MP_BUFFER_READ);
-    int16_t *out = get_row(out_in, self, 'h', MP_QSTR_out, MP_BUFFER_WRITE);
+    const float *x = get_row(x_in, self, 'f', "x", false);
+    int16_t *out = get_row(out_in, self, 'h', "out", true);
     for (uint32_t j = 0; j < self->model.n_features; j++) {
         float v = (x[j] - self->offset[j]) * self->scale[j];
         if (v != v) {
-            raise_fmt(&mp_type_ValueError, "x[%d] is nan", j, 0);
+            EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(j));
         }
         v = (v >= 0.0f) ? v + 0.5f : v - 0.5f;
         out[j] = (v >= 32767.0f) ? 32767 : (v <= -32768.0f) ? -32768 : (int16_t)(int32_t)v;
@@ -285,10 +245,12 @@ static void skip_spaces(reader_t *r) {
 static mp_int_t next_int(reader_t *r, mp_int_t lo, mp_int_t hi) {
     skip_spaces(r);
     if (r->field > 0 && r->p == r->end) {
-        raise_fmt(&mp_type_ValueError, "line %d: field %d missing (fields count from 0)", r->line, r->field);
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d missing (fields count from 0)",
+                    EMLMP_INT(r->line), EMLMP_INT(r->field));
     }
     if (r->field > 0 && *r->p++ != ',') {
-        raise_fmt(&mp_type_ValueError, "line %d: expected a comma before field %d", r->line, r->field);
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: expected a comma before field %d",
+                    EMLMP_INT(r->line), EMLMP_INT(r->field));
     }
     skip_spaces(r);
     int neg = (r->p < r->end && r->p[0] == '-');
@@ -300,11 +262,12 @@ static mp_int_t next_int(reader_t *r, mp_int_t lo, mp_int_t hi) {
         r->p++;
     }
     if (r->p == start || (r->p < r->end && r->p[0] != ',' && r->p[0] != ' ')) {
-        raise_fmt(&mp_type_ValueError, "line %d: field %d is not an integer", r->line, r->field);
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d is not an integer",
+                    EMLMP_INT(r->line), EMLMP_INT(r->field));
     }
     int64_t value = neg ? -(int64_t)v : (int64_t)v;
     if (value < lo || value > hi) {
-        raise_fmt(&mp_type_ValueError, "line %d: field %d out of range", r->line, r->field);
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d out of range", EMLMP_INT(r->line), EMLMP_INT(r->field));
     }
     r->field += 1;
     return (mp_int_t)value;
@@ -313,13 +276,13 @@ static mp_int_t next_int(reader_t *r, mp_int_t lo, mp_int_t hi) {
 static void end_of_line(reader_t *r) {
     skip_spaces(r);
     if (r->p != r->end) {
-        raise_fmt(&mp_type_ValueError, "line %d: more than %d fields", r->line, r->field);
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: more than %d fields", EMLMP_INT(r->line), EMLMP_INT(r->field));
     }
 }
 
 // A row of n float32 bit patterns after its name; the name is already read.
 static float *read_floats(reader_t *r, uint32_t n) {
-    float *out = alloc(sizeof(float) * n);
+    float *out = EMLMP_NEW(float, n, "the scaling row");
     for (uint32_t j = 0; j < n; j++) {
         union { int32_t i; float f; } bits;
         bits.i = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);
@@ -348,7 +311,7 @@ static bool skip_name(reader_t *r, const char *name) {
 static knn_obj_t *read_header(reader_t *r, size_t n_args, const mp_obj_t *args, mp_int_t *n_items_out) {
     next_line(r);
     if (!skip_name(r, "emlneighbors")) {
-        raise_fmt(&mp_type_ValueError, "line %d: expected emlneighbors header", r->line, 0);
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: expected emlneighbors header", EMLMP_INT(r->line));
     }
     next_int(r, 1, 1);
     mp_int_t n_items = next_int(r, 0, 0x3fffffff);
@@ -358,8 +321,8 @@ static knn_obj_t *read_header(reader_t *r, size_t n_args, const mp_obj_t *args, 
     if (n_args > 2) {
         max_items = get_size(args[2], "max_items must be >= 1, got %d");
         if (max_items < (uint32_t)n_items) {
-            raise_fmt(&mp_type_ValueError, "max_items %d is less than the file's %d items",
-                      max_items, n_items);
+            EMLMP_RAISE(&mp_type_ValueError, "max_items %d is less than the file's %d items",
+                        EMLMP_INT(max_items), EMLMP_INT(n_items));
         }
     }
     uint32_t k = get_size(args[1], "k must be >= 1, got %d");
@@ -371,7 +334,8 @@ static knn_obj_t *read_header(reader_t *r, size_t n_args, const mp_obj_t *args, 
 static void read_item(reader_t *r, knn_obj_t *self, mp_int_t n_expected) {
     EmlNeighbors *md = &self->model;
     if ((mp_int_t)md->n_items >= n_expected) {
-        raise_fmt(&mp_type_ValueError, "line %d: more items than the header's %d", r->line, n_expected);
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: more items than the header's %d",
+                    EMLMP_INT(r->line), EMLMP_INT(n_expected));
     }
     int32_t label = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);
     int16_t *row = md->values + (size_t)md->n_items * md->n_features;
@@ -398,7 +362,8 @@ static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args) {
         }
     }
     if ((mp_int_t)self->model.n_items != n_expected) {
-        raise_fmt(&mp_type_ValueError, "line %d: file ends after %d items", r.line, self->model.n_items);
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: file ends after %d items",
+                    EMLMP_INT(r.line), EMLMP_INT(self->model.n_items));
     }
     if ((self->offset == NULL) != (self->scale == NULL)) {
         mp_raise_ValueError(MP_ERROR_TEXT("file has only one of offset_bits and scale_bits"));
