@@ -2,7 +2,7 @@
 // emltrees.new(max_trees, max_nodes, max_leaves=None) -> model
 // emltrees.load_model(model, f): streams a CSV model with f.readline()
 // model.predict(x), model.predict_proba(x, out), model.n_features, ...
-#include "py/dynruntime.h"
+#include "emlmp.h"
 #include "eml_trees.h"
 
 typedef struct {
@@ -32,47 +32,8 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     MP_DYNRUNTIME_INIT_EXIT
 }
 
-// Error messages with numbers, built without printf.
-typedef struct {
-    char buf[160];
-    size_t n;
-} msg_t;
-
-static void msg_str(msg_t *m, const char *s) {
-    while (*s && m->n < sizeof(m->buf)) {
-        m->buf[m->n++] = *s++;
-    }
-}
-
-static void msg_int(msg_t *m, int32_t v) {
-    char digits[12];
-    int n = 0;
-    uint32_t u = (v < 0) ? 0u - (uint32_t)v : (uint32_t)v;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) {
-        msg_str(m, "-");
-    }
-    while (n > 0 && m->n < sizeof(m->buf)) {
-        m->buf[m->n++] = digits[--n];
-    }
-}
-
-static NORETURN void msg_raise(msg_t *m) {
-    mp_obj_t s = mp_obj_new_str(m->buf, m->n);
-    nlr_raise(mp_call_function_n_kw(mp_load_global(MP_QSTR_ValueError), 1, 0, &s));
-}
-
 static NORETURN void raise_line(int32_t line, const char *what) {
-    msg_t m;
-    m.n = 0;
-    msg_str(&m, "line ");
-    msg_int(&m, line);
-    msg_str(&m, ": ");
-    msg_str(&m, what);
-    msg_raise(&m);
+    EMLMP_RAISE(&mp_type_ValueError, "line %d: %s", EMLMP_INT(line), EMLMP_STR(what));
 }
 
 static mp_obj_t model_new(size_t n_args, const mp_obj_t *args) {
@@ -87,16 +48,17 @@ static mp_obj_t model_new(size_t n_args, const mp_obj_t *args) {
         max_leaves = 4 * (max_trees + max_nodes);   // no overflow: both checked above
         max_leaves = (max_leaves > EML_TREES_MAX_INDEX) ? EML_TREES_MAX_INDEX : max_leaves;
     }
-    model_obj_t *o = mp_obj_malloc(model_obj_t, (mp_obj_type_t *)&model_type);
+    model_obj_t *o = EMLMP_NEW_OBJ(model_obj_t, &model_type, "the model object");
     o->keys = NULL;
     o->sums = NULL;
     o->keys_capacity = 0;
     o->sums_capacity = 0;
     o->loaded = false;
-    o->reached = m_new(int32_t, max_trees);
-    eml_trees_init(&o->trees, m_new(EmlTreesNode, max_nodes), (int32_t)max_nodes,
-                   m_new(int32_t, max_trees), (int32_t)max_trees,
-                   m_new(uint32_t, max_leaves), (int32_t)max_leaves);
+    o->reached = EMLMP_NEW(int32_t, max_trees, "the model's tree scratch");
+    EmlTreesNode *nodes = EMLMP_NEW(EmlTreesNode, max_nodes, "the model nodes");
+    int32_t *roots = EMLMP_NEW(int32_t, max_trees, "the model roots");
+    uint32_t *leaves = EMLMP_NEW(uint32_t, max_leaves, "the model leaves");
+    eml_trees_init(&o->trees, nodes, (int32_t)max_nodes, roots, (int32_t)max_trees, leaves, (int32_t)max_leaves);
     return MP_OBJ_FROM_PTR(o);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(new_obj, 2, 3, model_new);
@@ -122,11 +84,11 @@ static bool parse_decimal(const char *s, size_t len, uint32_t *bits, int32_t *ke
 
 static void ensure_scratch(model_obj_t *o, int32_t n_features, int32_t n_classes) {
     if (n_features > o->keys_capacity) {
-        o->keys = m_new(int32_t, n_features);
+        o->keys = EMLMP_NEW(int32_t, n_features, "the model's input keys");
         o->keys_capacity = n_features;
     }
     if (n_classes > o->sums_capacity) {
-        o->sums = m_new(uint32_t, n_classes);
+        o->sums = EMLMP_NEW(uint32_t, n_classes, "the model's class sums");
         o->sums_capacity = n_classes;
     }
     o->trees.keys = o->keys;
@@ -257,30 +219,18 @@ static void load_line(model_obj_t *o, const char *data, size_t len, int32_t line
 }
 
 static NORETURN void raise_finish(const EmlTrees *t, EmlError err, int32_t bad) {
-    msg_t m;
-    m.n = 0;
     if (err == EmlCapacityExceeded) {
-        msg_str(&m, "model needs ");
-        msg_int(&m, t->n_trees);
-        msg_str(&m, " trees, ");
-        msg_int(&m, t->n_nodes);
-        msg_str(&m, " nodes, ");
-        msg_int(&m, t->n_leaves + t->n_vector_words);
-        msg_str(&m, " leaf words; new() gave ");
-        msg_int(&m, t->roots_capacity);
-        msg_str(&m, ", ");
-        msg_int(&m, t->nodes_capacity);
-        msg_str(&m, ", ");
-        msg_int(&m, t->leaves_capacity);
+        EMLMP_RAISE(&mp_type_ValueError,
+                    "model needs %d trees, %d nodes, %d leaf words; new() gave %d, %d, %d",
+                    EMLMP_INT(t->n_trees), EMLMP_INT(t->n_nodes),
+                    EMLMP_INT(t->n_leaves + t->n_vector_words), EMLMP_INT(t->roots_capacity),
+                    EMLMP_INT(t->nodes_capacity), EMLMP_INT(t->leaves_capacity));
     } else if (err == EmlOutOfRange) {
-        msg_str(&m, "model: child or root out of range at index ");
-        msg_int(&m, bad);
+        EMLMP_RAISE(&mp_type_ValueError, "model: child or root out of range at index %d", EMLMP_INT(bad));
     } else if (err == EmlUnsupported) {
-        msg_str(&m, "model: too many trees for its leaf bits");
-    } else {
-        msg_str(&m, "model incomplete: needs f, c, l, r and n lines");
+        mp_raise_ValueError(MP_ERROR_TEXT("model: too many trees for its leaf bits"));
     }
-    msg_raise(&m);
+    mp_raise_ValueError(MP_ERROR_TEXT("model incomplete: needs f, c, l, r and n lines"));
 }
 
 static mp_float_t py_reciprocal(int32_t n) {
@@ -341,13 +291,9 @@ static model_obj_t *map_input(mp_obj_t self_in, mp_obj_t x) {
         }
         return o;
     }
-    msg_t m;
-    m.n = 0;
-    msg_str(&m, "x must be array('f') or array('h') of length ");
-    msg_int(&m, n);
-    msg_str(&m, ", got ");
-    msg_int(&m, (buf.typecode == 'f' || buf.typecode == 'h') ? (int32_t)(buf.len / (buf.typecode == 'f' ? 4 : 2)) : -1);
-    msg_raise(&m);
+    const bool known = buf.typecode == 'f' || buf.typecode == 'h';
+    EMLMP_RAISE(&mp_type_ValueError, "x must be array('f') or array('h') of length %d, got %d", EMLMP_INT(n),
+                EMLMP_INT(known ? (int32_t)(buf.len >> (buf.typecode == 'f' ? 2 : 1)) : -1));
 }
 
 static mp_obj_t predict(mp_obj_t self_in, mp_obj_t x) {
@@ -367,11 +313,8 @@ static mp_obj_t predict_proba(mp_obj_t self_in, mp_obj_t x, mp_obj_t out) {
         mp_raise_ValueError(MP_ERROR_TEXT("predict_proba needs a classifier model"));
     }
     if (buf.typecode != 'f' || buf.len != (size_t)o->trees.n_classes * 4) {
-        msg_t m;
-    m.n = 0;
-        msg_str(&m, "out must be array('f') of length n_classes ");
-        msg_int(&m, o->trees.n_classes);
-        msg_raise(&m);
+        EMLMP_RAISE(&mp_type_ValueError, "out must be array('f') of length n_classes %d",
+                    EMLMP_INT(o->trees.n_classes));
     }
     eml_trees_vote(&o->trees);
     eml_trees_proba(&o->trees, buf.buf);
