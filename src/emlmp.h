@@ -38,6 +38,14 @@ typedef union {
 // An object: C struct `T` (starting with mp_obj_base_t) of Python type `type`.
 #define EMLMP_NEW_OBJ(T, type, what) ((T *)emlmp_alloc_obj(sizeof(T), (const mp_obj_type_t *)(type), (what)))
 
+// Start a class made in mpy_init: its type, flags and name; the caller
+// then sets the slots (make_new, attr, locals_dict) it needs.
+static inline void emlmp_type_init(mp_obj_full_type_t *type, qstr name) {
+    type->base.type = (void *)&mp_type_type;
+    type->flags = MP_TYPE_FLAG_NONE;
+    type->name = name;
+}
+
 static inline mp_obj_t emlmp_str(const char *s) {
     size_t n = 0;
     while (s[n]) {

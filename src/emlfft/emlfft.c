@@ -21,9 +21,7 @@ static const mp_obj_fun_builtin_var_t fft_rfft_obj;
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
-    fft_type.base.type = (void *)&mp_type_type;
-    fft_type.flags = MP_TYPE_FLAG_NONE;
-    fft_type.name = MP_QSTR_FFT;
+    emlmp_type_init(&fft_type, MP_QSTR_FFT);
     MP_OBJ_TYPE_SET_SLOT(&fft_type, make_new, fft_make_new, 0);
     fft_locals_table[0] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_run), MP_OBJ_FROM_PTR(&fft_run_obj)};
     fft_locals_table[1] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_rfft), MP_OBJ_FROM_PTR(&fft_rfft_obj)};

@@ -24,9 +24,7 @@ static const mp_obj_fun_builtin_fixed_t iir_reset_obj;
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
-    iir_type.base.type = (void *)&mp_type_type;
-    iir_type.flags = MP_TYPE_FLAG_NONE;
-    iir_type.name = MP_QSTR_IIR;
+    emlmp_type_init(&iir_type, MP_QSTR_IIR);
     iir_locals_table[0] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_run), MP_OBJ_FROM_PTR(&iir_run_obj)};
     iir_locals_table[1] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_reset), MP_OBJ_FROM_PTR(&iir_reset_obj)};
     MP_OBJ_TYPE_SET_SLOT(&iir_type, locals_dict, (void *)&iir_locals_dict, 0);

@@ -18,9 +18,7 @@ static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest);
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
-    knn_type.base.type = (void *)&mp_type_type;
-    knn_type.flags = MP_TYPE_FLAG_NONE;
-    knn_type.name = MP_QSTR_KNN;
+    emlmp_type_init(&knn_type, MP_QSTR_KNN);
     MP_OBJ_TYPE_SET_SLOT(&knn_type, attr, knn_attr, 0);
     mp_store_global(MP_QSTR_new, MP_OBJ_FROM_PTR(&new_obj));
     mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&load_obj));

@@ -23,9 +23,7 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest);
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
-    model_type.base.type = (void *)&mp_fun_table.type_type;
-    model_type.flags = MP_TYPE_FLAG_NONE;
-    model_type.name = MP_QSTR_Model;
+    emlmp_type_init(&model_type, MP_QSTR_Model);
     MP_OBJ_TYPE_SET_SLOT(&model_type, attr, model_attr, 0);
     mp_store_global(MP_QSTR_new, MP_OBJ_FROM_PTR(&new_obj));
     mp_store_global(MP_QSTR_load_model, MP_OBJ_FROM_PTR(&load_model_obj));
