@@ -1,7 +1,7 @@
 // emlfloor: the call floor for benchmarks. An empty native call that takes
 // one array through the buffer protocol, as a function and as a method, so
 // that every benchmark can report its time above the cost of just calling.
-#include "py/dynruntime.h"
+#include "emlmp.h"
 
 static const mp_obj_fun_builtin_fixed_t call_obj;
 static const mp_obj_fun_builtin_fixed_t new_obj;
@@ -18,9 +18,7 @@ typedef struct {
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
 
-    floor_type.base.type = (void *)&mp_type_type;
-    floor_type.flags = MP_TYPE_FLAG_NONE;
-    floor_type.name = MP_QSTR_Floor;
+    emlmp_type_init(&floor_type, MP_QSTR_Floor);
     floor_locals_table[0] = (mp_map_elem_t){ MP_OBJ_NEW_QSTR(MP_QSTR_run), MP_OBJ_FROM_PTR(&run_obj) };
     MP_OBJ_TYPE_SET_SLOT(&floor_type, locals_dict, (void *)&floor_locals, 0);
 
@@ -43,7 +41,7 @@ static mp_obj_t call(mp_obj_t x_obj) {
 static MP_DEFINE_CONST_FUN_OBJ_1(call_obj, call);
 
 static mp_obj_t new(void) {
-    floor_obj_t *self = mp_obj_malloc(floor_obj_t, (mp_obj_type_t *)&floor_type);
+    floor_obj_t *self = EMLMP_NEW_OBJ(floor_obj_t, &floor_type, "the floor object");
     return MP_OBJ_FROM_PTR(self);
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(new_obj, new);
