@@ -7,7 +7,7 @@
 
 typedef struct {
     mp_obj_base_t base;
-    EmlFFT fft;  // fft.twiddles: m_new'd, length n (owned by this object)
+    EmlFFT fft;  // fft.twiddles: allocated here, length n (owned by this object)
 } fft_obj_t;
 
 mp_obj_full_type_t fft_type;

@@ -9,7 +9,7 @@
 typedef struct {
     mp_obj_base_t base;
     // iir.coefficients (6 per stage) and iir.states (2 per stage) are
-    // m_new'd copies owned by this object.
+    // copies allocated here, owned by this object.
     EmlIIR iir;
 } iir_obj_t;
 
@@ -34,7 +34,7 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
 }
 
 // Check the coefficient rows, then build a filter object that owns
-// `coefficients` (m_new'd, 6 per stage).
+// `coefficients` (allocated by the caller, 6 per stage).
 static mp_obj_t iir_make(float *coefficients, size_t count) {
     if (count == 0 || count % 6 != 0) {
         EMLMP_RAISE(&mp_type_ValueError, "coefficients must be a positive multiple of 6 values "
