@@ -371,27 +371,26 @@ def used(n_items, nf):
     gc.collect()
     after = gc.mem_free()
     return before - after, m
+def sizes():
+    # In a function: its frame, and any dead references to the models in
+    # it, are gone when it returns (module-level slots would keep them).
+    for nf in (4, 64):
+        a, m1 = used(100, nf)
+        m1 = None
+        b, m2 = used(300, nf)
+        emltest.emit('bytes', nf, a, b)
+        m2 = None
 gc.collect()
 base = gc.mem_alloc()
-for nf in (4, 64):
-    a, m1 = used(100, nf)
-    m1 = None
-    b, m2 = used(300, nf)
-    emltest.emit('bytes', nf, a, b)
-    m2 = None
+for i in range(4):
+    sizes()
 gc.collect()
 emltest.emit('after del', gc.mem_alloc() - base)
 m = emlneighbors.new(10, 2, 3)
 for i in range(10):
     m.additem(array.array('h', (i, -i)), i % 3)
 q = array.array('h', (4, 1))
-gc.collect()
-a0 = gc.mem_alloc()
-i = 0
-while i < 100:
-    m.predict(q)
-    i += 1
-emltest.emit('predict allocs', gc.mem_alloc() - a0)
+emltest.emit('predict allocs', emltest.allocated(lambda: m.predict(q), 100))
 '''
 
 
@@ -405,7 +404,11 @@ def test_memory_per_item(device):
             theory = 2 * nf + 4  # int16 values + int32 label
             # GC blocks (16 or 32 bytes) round each of the two item arrays
             assert abs(per_item - theory) <= 2 * 32 / 200, (nf, per_item, theory)
-    assert abs(res['after del'][0]) < 256
+    # The GC scans conservatively: a stale word can keep one dropped model's
+    # array alive for a while (seen: 12800 bytes, once). A leak would keep
+    # every model of the 4 rounds: far more than the largest one.
+    largest = 300 * (2 * 64 + 4)
+    assert res['after del'][0] < largest
     assert res['predict allocs'] == [0]
 
 

@@ -310,3 +310,26 @@ print([model.predict(X[i:i + n]) for i in range(0, len(X), n)])
     expected = reading.predict(X)
     assert len(set(expected)) == 2
     np.testing.assert_array_equal(out.results[1], expected)
+
+
+def test_predict_allocates_nothing(device):
+    """predict and predict_proba of a classifier allocate no heap."""
+    X, y = datasets.load_iris(return_X_y=True)
+    estimator = RandomForestClassifier(n_estimators=5, max_depth=4, random_state=2).fit(X, y)
+    cmodel = convert(estimator)
+    script = f"""\
+import array, emltrees, emltest
+model = emltrees.new({cmodel.n_trees}, {cmodel.n_nodes}, {cmodel.leaf_words})
+with open('m.csv') as f:
+    emltrees.load_model(model, f)
+x = emltest.read_array('x.bin', 'f')
+out = array.array('f', bytes(4 * model.n_classes))
+def step():
+    model.predict(x)
+    model.predict_proba(x, out)
+emltest.emit('allocated', emltest.allocated(step))
+emltest.emit('label', model.predict(x))
+"""
+    row = X[:1].astype(np.float32)
+    out = device.run(script, {'m.csv': cmodel.save(), 'x.bin': row.tobytes()})
+    assert out.results == [['allocated', 0], ['label', int(estimator.predict(row)[0])]]

@@ -41,6 +41,20 @@ def _put(v):
     print(',)' if isinstance(v, tuple) and len(v) == 1 else ']' if isinstance(v, list) else ')', end='')
 
 
+def allocated(fn, count=50):
+    # Heap bytes that `count` calls of fn() allocate, after one warm-up call.
+    # A while loop: a range object would be counted.
+    import gc
+    fn()
+    gc.collect()
+    before = gc.mem_alloc()
+    i = 0
+    while i < count:
+        fn()
+        i += 1
+    return gc.mem_alloc() - before
+
+
 def error(e):
     # An exception as a result value: [type name, message]
     return [type(e).__name__, str(e)]
