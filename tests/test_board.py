@@ -241,3 +241,31 @@ def test_a_firmware_fault_is_reported_and_the_board_restarts(device):
     with pytest.raises(runner.DeviceError, match=r'(?s)exited with status 3.*before.*FATAL: bus fault'):
         device.run(FAULT, timeout=30)
     assert device.run('print([6 * 7])').results == [[42]]
+
+
+def test_deploy_end_to_end(device, tmp_path):
+    """`emlearn-mp deploy` against the emulated board: it picks the files
+    for the board's arch, copies a module to /lib and a model next to the
+    scripts, and the module then works from /lib."""
+    qemu_only(device)
+    from scipy import signal
+    from emlearn_micropython import iir
+    model = tmp_path / 'lowpass.txt'
+    iir.save(signal.butter(2, 0.1, output='sos'), model)
+    with device.released() as port:
+        proc = subprocess.run([sys.executable, '-m', 'emlearn_micropython.cli', 'deploy',
+                               '--port', port, '--model', str(model), 'emliir'],
+                              capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    arch = {'qemu-m3': 'armv7m', 'qemu-m4f': 'armv7emsp'}[device.name.split(':')[0]]
+    assert f'using {arch} files' in proc.stdout, proc.stdout
+    out = device.run('''
+import os, sys, emltest
+sys.path[:] = ['/lib']
+import emliir
+with open('lowpass.txt') as f:
+    flt = emliir.load(f)
+emltest.emit(emliir.__file__, 'lowpass.txt' in os.listdir('/'))
+os.remove('/lib/emliir.mpy')  # later tests use the runner's copy of the module
+''')
+    assert out.results == [['/lib/emliir.mpy', True]]
