@@ -19,10 +19,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest='command', required=True)
     modules = {}
     for name, path in COMMANDS.items():
-        try:
-            module = importlib.import_module(path)
-        except ImportError:
-            continue
+        module = importlib.import_module(path)
         modules[name] = module
         module.add_arguments(sub.add_parser(name, help=module.__doc__.splitlines()[0]))
     args = parser.parse_args(argv)
