@@ -17,15 +17,24 @@ ROOM = 2048
 
 
 def fill():
-    # Take every free block down to 16 bytes, then give ROOM bytes back.
-    hog = [bytearray(ROOM)]
+    # Take free blocks down to 16 bytes until only about ROOM bytes are
+    # left. Leaving the room unallocated, rather than freeing a block, does
+    # not depend on the GC: a stale word on the stack can keep a freed
+    # block alive (the conservative GC scans it).
+    hog = [None] * 64
+    n = 0
     size = 1 << 22
     while size >= 16:
+        if n == len(hog):
+            hog.extend([None] * 64)
+        if gc.mem_free() - size < ROOM:
+            size >>= 1
+            continue
         try:
-            hog.append(bytearray(size))
+            hog[n] = bytearray(size)
+            n += 1
         except MemoryError:
             size >>= 1
-    hog[0] = None
     return hog
 
 
