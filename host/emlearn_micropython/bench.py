@@ -5,10 +5,8 @@ IIR and kNN against plain-Python versions, and the call floor, each in the
 same MicroPython VM with the same inputs. Writes <out>/<target>.json, .md
 and .png. Timings are reported, never asserted.
 """
-import hashlib
 import json
 import math
-import os
 import platform
 import statistics
 import subprocess
@@ -77,9 +75,6 @@ def main(args):
         return 0
     config = QUICK if args.quick else FULL
     only = [s for s in args.only.split(',') if s]
-    # The board target calls `mpremote`: find the one next to this Python
-    # even when the venv is not activated.
-    os.environ['PATH'] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get('PATH', '')])
     build = Path(args.build)
     out.mkdir(parents=True, exist_ok=True)
     prepared = {name: PREPARE[name](config, build / name) for name in only}
@@ -134,7 +129,6 @@ def run_target(spec, target, prepared, config, quick, build):
     for name, why in missing.items():
         print(f'bench: {spec}: skip {name}: {why}')
     records = []
-    pushed = {}
     started = time.time()
     for name, runs in prepared.items():
         for run in runs:
@@ -146,7 +140,7 @@ def run_target(spec, target, prepared, config, quick, build):
             files['benchcfg.py'] = cfg_text({**run['cfg'], **timing})
             if 'row_bytes' in run:  # only the rows this target uses
                 files['rows.bin'] = Path(files['rows.bin']).read_bytes()[:timing['MAX_ROWS'] * run['row_bytes']]
-            records += run_script(spec, target, build, name, run, files, pushed)
+            records += run_script(spec, target, build, name, run, files)
     rows = summarise(records, unit)
     for row in rows:
         module = runner.dist_dir(arch) / f'{row["impl"]}.mpy'
@@ -163,13 +157,13 @@ def run_target(spec, target, prepared, config, quick, build):
     }
 
 
-def run_script(spec, target, build, name, run, files, pushed):
+def run_script(spec, target, build, name, run, files):
     """The result records of one benchmark script run on the target."""
     script = (BENCH_DIR / f'bench_{name}.py').read_text()
     keep_run(build / 'runs' / results_name(spec) / f'{name}-{run["label"]}', files, f'bench_{name}.py', script)
     t0 = time.time()
     try:
-        output = target.run(script, push_files(target, files, pushed), timeout=900)
+        output = target.run(script, files, timeout=900)
         got = [r for r in output.results if isinstance(r, dict) and 't' in r]
         if not any(r['t'] == 'done' for r in got):
             raise runner.DeviceError(f'bench_{name} did not finish:\n{output.stdout[-2000:]}')
@@ -188,46 +182,8 @@ def keep_run(folder, files, script_name, script):
     # repeated by hand: mpremote cp * : + run bench_x.py
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
-        runner._write(folder / name, data)
+        runner.write_file(folder / name, data)
     (folder / script_name).write_text(script)
-
-
-def push_files(target, files, pushed):
-    """Copy the files of a run to a board (not the unix port) before it runs,
-    in 4 kB chunks written as hex or text, whichever is shorter: much faster
-    than `mpremote cp` over an emulated UART. A file already pushed with
-    the same content is not sent again. Returns what is left for run()."""
-    port = getattr(target, 'port', None)
-    if type(target) is not runner.BoardTarget or not isinstance(port, str):
-        return files  # the unix port and the emulated boards take files directly
-    if getattr(target, 'install', None) and not getattr(target, '_copied', True):
-        target.install()
-    todo = {}
-    for name, data in files.items():
-        blob = data.encode() if isinstance(data, str) else bytes(data) \
-            if isinstance(data, (bytes, bytearray)) else Path(data).read_bytes()
-        digest = hashlib.sha1(blob).hexdigest()
-        if pushed.get(name) != digest:
-            todo[name] = (blob, digest)
-    if not todo:
-        return {}
-    from mpremote.transport_serial import SerialTransport
-    link = SerialTransport(port, baudrate=115200)
-    try:
-        link.enter_raw_repl(soft_reset=False)
-        for name, (blob, digest) in todo.items():
-            link.exec(f'f=open({name!r},"wb")')
-            for i in range(0, len(blob), 4096):
-                chunk = blob[i:i + 4096]
-                text, hexed = repr(chunk), chunk.hex()
-                link.exec(f'f.write(bytes.fromhex("{hexed}"))' if len(hexed) + 16 < len(text)
-                          else f'f.write({text})')
-            link.exec('f.close()')
-            pushed[name] = digest
-        link.exit_raw_repl()
-    finally:
-        link.close()
-    return {}
 
 
 def build_floor(arch):

@@ -294,7 +294,7 @@ class QemuTarget(runner.BoardTarget):
         folder.mkdir()
         pairs = []
         for name, data in (files or {}).items():
-            runner._write(folder / name, data)
+            runner.write_file(folder / name, data)
             pairs.append((folder / name, name))
 
         # The previous run's data files leave the store (it holds 3 MB).

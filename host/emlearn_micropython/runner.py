@@ -6,6 +6,7 @@ are parsed here from literals with `nan` and `inf` allowed. Other lines are
 kept as text.
 """
 import ast
+import hashlib
 import math
 import os
 import shutil
@@ -77,7 +78,7 @@ class UnixTarget:
     def run(self, script, files=None, timeout=120):
         with tempfile.TemporaryDirectory(prefix='emlmp-') as work:
             for name, data in (files or {}).items():
-                _write(Path(work) / name, data)
+                write_file(Path(work) / name, data)
             Path(work, 'main.py').write_text(script)
             env = dict(os.environ)
             env['MICROPYPATH'] = os.pathsep.join(
@@ -99,6 +100,7 @@ class BoardTarget:
         self.arch = arch
         self.modules = modules
         self._copied = False
+        self._pushed = {}  # name -> sha1 of what the board holds
 
     def _mpremote(self, *args, timeout=300):
         # This Python's mpremote: works without an activated venv.
@@ -120,25 +122,57 @@ class BoardTarget:
     def run(self, script, files=None, timeout=300):
         if not self._copied:
             self.install()
+        self.push(files or {})
         with tempfile.TemporaryDirectory(prefix='emlmp-') as work:
-            args = []
-            for name, data in (files or {}).items():
-                _write(Path(work) / name, data)
-                args += ['cp', str(Path(work) / name), ':' + name, '+']
             Path(work, 'main.py').write_text(script)
-            out = self._mpremote(*args, 'run', str(Path(work, 'main.py')), timeout=timeout)
+            out = self._mpremote('run', str(Path(work, 'main.py')), timeout=timeout)
         if 'Traceback (most recent call last)' in out:
             raise DeviceError(f'{self.name}: script raised\n{out[-2000:]}')
         return Output(out)
 
+    def push(self, files):
+        """Write files to the board's working folder through the raw REPL,
+        in 4 kB chunks as hex or text, whichever is shorter: much faster
+        than `mpremote cp` over a slow serial link. A file already pushed
+        with the same content is not sent again."""
+        todo = {}
+        for name, data in files.items():
+            blob = file_bytes(data)
+            digest = hashlib.sha1(blob).hexdigest()
+            if self._pushed.get(name) != digest:
+                todo[name] = (blob, digest)
+        if not todo:
+            return
+        from mpremote.transport_serial import SerialTransport
+        link = SerialTransport(self.port, baudrate=115200)
+        try:
+            link.enter_raw_repl(soft_reset=False)
+            for name, (blob, digest) in todo.items():
+                link.exec(f'f=open({name!r},"wb")')
+                for i in range(0, len(blob), 4096):
+                    chunk = blob[i:i + 4096]
+                    text, hexed = repr(chunk), chunk.hex()
+                    link.exec(f'f.write(bytes.fromhex("{hexed}"))' if len(hexed) + 16 < len(text)
+                              else f'f.write({text})')
+                link.exec('f.close()')
+                self._pushed[name] = digest
+            link.exit_raw_repl()
+        finally:
+            link.close()
 
-def _write(path, data):
+
+def file_bytes(data):
+    """The content of a file given as text, bytes or a path."""
     if isinstance(data, str):
-        path.write_text(data)
-    elif isinstance(data, (bytes, bytearray)):
-        path.write_bytes(data)
-    else:
-        shutil.copyfile(data, path)
+        return data.encode()
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    return Path(data).read_bytes()
+
+
+def write_file(path, data):
+    """Write a file given as text, bytes or a path to copy."""
+    path.write_bytes(file_bytes(data))
 
 
 def make_target(spec):
