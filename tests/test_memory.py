@@ -86,7 +86,7 @@ filt.run(x)
 knn = emlneighbors.new(2, 2, 1)
 knn.additem(array.array('h', [1, 2]), 7)
 tree = emltrees.new(1, 1)
-emltrees.load_model(tree, Lines(['f,1\\n', 'c,0\\n', 'lb,32\\n', 'l,1.5\\n', 'l,-2.5\\n', 'r,0\\n', 'n,0,0,-1,-2\\n']))
+emltrees.load_model(tree, Lines(['f,1\\n', 'c,0\\n', 'lb,32\\n', 'l,1.5\\n', 'l,-2.5\\n', 'r,0\\n', 'n,0,0,-1,-2\\n']), strict=False)
 emit('alive', re[0], list(x), knn.predict(array.array('h', [1, 2])), tree.predict(array.array('f', [0.0])))
 """
 

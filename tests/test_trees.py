@@ -18,6 +18,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from emlearn_micropython import convert
+from emlearn_micropython.export.text import with_end_line
 
 REPORT = Path(__file__).resolve().parents[1] / 'build' / 'trees_agreement.json'
 
@@ -31,10 +32,10 @@ def bits(values):
 
 with open('models.txt') as f:
     specs = [line.split() for line in f.read().split('\\n') if line]
-for name, trees, nodes, words in specs:
+for name, trees, nodes, words, strict in specs:
     model = emltrees.new(int(trees), int(nodes), int(words))
     with open(name + '.csv') as f:
-        emltrees.load_model(model, f)
+        emltrees.load_model(model, f, strict=strict == '1')
     X = emltest.read_array(name + '.bin', 'f')
     n = model.n_features
     preds, proba = [], []
@@ -137,7 +138,8 @@ def sizes(device):
 
 
 def run_cases(device, cases):
-    files = {'models.txt': ''.join(f'{name} {c.n_trees} {max(c.n_nodes, 1)} {c.leaf_words}\n'
+    files = {'models.txt': ''.join(f'{name} {c.n_trees} {max(c.n_nodes, 1)} {c.leaf_words} '
+                                   f'{int(getattr(c, "strict", True))}\n'
                                    for name, (_, c, _) in cases.items())}
     for name, (_, cmodel, X) in cases.items():
         files[name + '.csv'] = cmodel.save(name=name)
@@ -282,7 +284,7 @@ def big_tree_csv(depth, n_features, seed):
         node(level + 1)
         lines[at] = f'n,{feature},{t:.9g},1,{right_jump},0x{int(t.view(np.uint32)):08x}'
     node(0)
-    return '\n'.join(lines) + '\n'
+    return with_end_line('\n'.join(lines) + '\n', 1, 2**depth - 1, 2)
 
 
 def test_large_models_have_no_small_limits(device):

@@ -13,6 +13,8 @@ File lines (see README, section trees):
 """
 import numpy as np
 
+from .export.text import check_end_line, parse_bits, with_end_line
+
 SUPPORTED = (
     'DecisionTreeClassifier', 'DecisionTreeRegressor',
     'RandomForestClassifier', 'RandomForestRegressor',
@@ -131,7 +133,8 @@ class Model:
         if name:
             out.append(f'# emltrees model {name}: {self.kind}, '
                        f'needs new({self.n_trees}, {max(self.n_nodes, 1)}, {self.leaf_words})')
-        out += [f'f,{self.n_features}', f'c,{self.n_classes}', f'lb,{self.leaf_bits}']
+        out += [f's,{self.n_trees},{max(self.n_nodes, 1)},{self.leaf_words}',
+                f'f,{self.n_features}', f'c,{self.n_classes}', f'lb,{self.leaf_bits}']
         for leaf in self.leaves:
             if self.is_classifier:
                 out.append('l,' + ','.join(str(v) for v in leaf))
@@ -149,7 +152,7 @@ class Model:
         """Write the model file (when file is given) and return its text."""
         if format != 'csv':
             raise ValueError(f"unsupported format {format!r}: only 'csv'")
-        text = '\n'.join(self.lines(name)) + '\n'
+        text = with_end_line('\n'.join(self.lines(name)) + '\n', self.n_trees, self.n_nodes, self.n_leaves)
         if file is not None:
             with open(file, 'w', newline='\n') as f:
                 f.write(text)
@@ -221,19 +224,22 @@ def _fields(line):
 def _float32(fields, exact_key=False):
     """A value from (decimal[, 0xbits]); thresholds (exact_key) round down."""
     if len(fields) > 1:
-        return np.array(int(fields[1], 16), dtype=np.uint32).view(np.float32)[()]
+        return parse_bits(fields[1])
     return floor_float32(float(fields[0])) if exact_key else np.float32(float(fields[0]))
 
 
-def load_csv(text):
+def load_csv(text, strict=True):
     """A Model from a model file's text (ours or PyPI emlearn's), predicting
-    as the device does. Not a validator: the device loader checks files."""
+    as the device does. The end line (counts and CRC32) is checked as on the
+    device; strict=False also reads files without one (older files, PyPI
+    emlearn's). Not a full validator: the device loader checks the rest."""
+    body, end = check_end_line(text, strict)
     model = Model.__new__(Model)
     model.kind = 'csv'
     model.classes_ = None
     model.leaves, model.roots, model.nodes = [], [], []
     leaf_bits = 0
-    for line in text.splitlines():
+    for line in body.splitlines():
         fields = _fields(line)
         tag, rest = (fields[0], fields[1:]) if fields else ('', [])
         if tag == 'f':
@@ -257,6 +263,8 @@ def load_csv(text):
     model.full_weight = 1 if leaf_bits in (0, 32) else 255 if leaf_bits <= 8 else 1 << leaf_bits
     model.n_trees, model.n_nodes, model.n_leaves = len(model.roots), len(model.nodes), len(model.leaves)
     model.leaf_words = model.n_leaves + sum(len(v) for v in model.leaves if len(v) > 1)
+    if end is not None and end != [model.n_trees, model.n_nodes, model.n_leaves]:
+        raise ValueError('end line counts differ from the file\'s trees, nodes and leaves')
     return model
 
 

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "eml_common.h"
+#include "eml_text.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,24 +106,6 @@ typedef struct {
     int32_t *reached;       // scratch: roots_capacity leaf indices, set by caller
     float scale;            // set by caller: 1/(n_trees*full_weight), or 1/n_trees for regression
 } EmlTrees;
-
-EML_TREES_HOT uint32_t eml_trees_float_bits(float f) {
-    union {
-        float f;
-        uint32_t u;
-    } v;
-    v.f = f;
-    return v.u;
-}
-
-EML_TREES_HOT float eml_trees_bits_float(uint32_t u) {
-    union {
-        float f;
-        uint32_t u;
-    } v;
-    v.u = u;
-    return v.f;
-}
 
 // The order-preserving integer of a float32 bit pattern: sign-magnitude to
 // two's complement. NaNs land beyond +-infinity.
@@ -342,14 +325,14 @@ static inline int eml_trees_set_input_float(EmlTrees *t, const float *x) {
     nan |= (uint32_t)(nan2 | (nan2 >> 32));
 #endif
     for (; i < n; i++) {
-        const uint32_t bits = eml_trees_float_bits(x[i]);
+        const uint32_t bits = eml_text_float_bits(x[i]);
         nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) + 0x007fffffu;
     }
     t->input = x;
 #else
     int32_t *keys = t->keys;
     for (int32_t i = 0; i < n; i++) {
-        const uint32_t bits = eml_trees_float_bits(x[i]);
+        const uint32_t bits = eml_text_float_bits(x[i]);
         nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) + 0x007fffffu;
         keys[i] = eml_trees_key(bits);
     }
@@ -362,7 +345,7 @@ static inline int eml_trees_set_input_float(EmlTrees *t, const float *x) {
 static inline void eml_trees_set_input_int16(EmlTrees *t, const int16_t *x) {
     int32_t *scratch = t->keys;
     for (int32_t i = 0; i < t->n_features; i++) {
-        const uint32_t bits = eml_trees_float_bits((float)x[i]);
+        const uint32_t bits = eml_text_float_bits((float)x[i]);
 #if EML_TREES_FLOAT_COMPARE
         scratch[i] = (int32_t)bits;
 #else
@@ -485,7 +468,7 @@ EML_TREES_HOT void eml_trees_add_votes(const EmlTrees *t, int32_t leaf) {
 }
 
 EML_TREES_HOT float eml_trees_leaf_value(const EmlTrees *t, int32_t leaf) {
-    return eml_trees_bits_float(t->leaves[leaf]);
+    return eml_text_bits_float(t->leaves[leaf]);
 }
 
 
@@ -541,106 +524,6 @@ static inline float eml_trees_regress(const EmlTrees *t) {
         sum += eml_trees_leaf_value(t, t->reached[tree]);
     }
     return sum * t->scale;
-}
-
-// ---- Model file (CSV) text helpers: no allocation, no floats ----
-
-// Fields of a line are separated by commas or white space; '[' and ']'
-// separate too, so emlearn's 8-bit leaves ("l,[  0 255]") read as numbers.
-typedef struct {
-    const char *p;
-    const char *end;
-} EmlTreesCursor;
-
-static inline int eml_trees_is_sep(char c) {
-    return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '[' || c == ']';
-}
-
-// The next non-empty field; returns 0 at the end of the line.
-static inline int eml_trees_next_field(EmlTreesCursor *c, const char **field, size_t *len) {
-    while (c->p < c->end && eml_trees_is_sep(*c->p)) {
-        c->p++;
-    }
-    *field = c->p;
-    while (c->p < c->end && !eml_trees_is_sep(*c->p)) {
-        c->p++;
-    }
-    *len = (size_t)(c->p - *field);
-    return *len > 0;
-}
-
-// [+-]digits, within int32. Returns 0 when malformed.
-static inline int eml_trees_parse_int(const char *s, size_t len, int32_t *out) {
-    const int neg = len > 0 && s[0] == '-';
-    size_t i = (len > 0 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-    if (i == len) {
-        return 0;
-    }
-    uint32_t v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > 214748364u) {
-            return 0;
-        }
-        v = v * 10 + (uint32_t)(s[i] - '0');
-    }
-    if (v > 0x7fffffffu + (neg ? 1u : 0u)) {
-        return 0;
-    }
-    *out = neg ? (int32_t)(0u - v) : (int32_t)v;
-    return 1;
-}
-
-// "0x" and 1..8 hex digits: a float32 bit pattern. Returns 0 when malformed.
-static inline int eml_trees_parse_bits(const char *s, size_t len, uint32_t *out) {
-    if (len < 3 || len > 10 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
-        return 0;
-    }
-    uint32_t v = 0;
-    for (size_t i = 2; i < len; i++) {
-        const char ch = (char)(s[i] | 0x20);
-        int d = -1;
-        if (ch >= '0' && ch <= '9') {
-            d = ch - '0';
-        } else if (ch >= 'a' && ch <= 'f') {
-            d = ch - 'a' + 10;
-        }
-        if (d < 0) {
-            return 0;
-        }
-        v = (v << 4) | (uint32_t)d;
-    }
-    *out = v;
-    return 1;
-}
-
-static inline size_t eml_trees_skip_digits(const char *s, size_t i, size_t len, size_t *count) {
-    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-        *count += 1;
-    }
-    return i;
-}
-
-// Whether s is [+-]digits[.digits][(e|E)[+-]digits] with at least one
-// mantissa digit (so no nan, inf or hex): safe to hand to a float parser.
-static inline int eml_trees_is_decimal(const char *s, size_t len) {
-    size_t digits = 0, exp_digits = 0;
-    size_t i = (len > 0 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-    i = eml_trees_skip_digits(s, i, len, &digits);
-    if (i < len && s[i] == '.') {
-        i = eml_trees_skip_digits(s, i + 1, len, &digits);
-    }
-    if (digits == 0) {
-        return 0;
-    }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        i += (i < len && (s[i] == '-' || s[i] == '+')) ? 1 : 0;
-        i = eml_trees_skip_digits(s, i, len, &exp_digits);
-        if (exp_digits == 0) {
-            return 0;
-        }
-    }
-    return i == len;
 }
 
 #ifdef __cplusplus

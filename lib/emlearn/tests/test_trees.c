@@ -43,37 +43,6 @@ static void test_key_order(void) {
     CHECK(eml_trees_key(bits_of(0.0f)) == eml_trees_key(bits_of(-0.0f)));
 }
 
-static void test_text(void) {
-    int32_t v = 0;
-    uint32_t u = 0;
-    CHECK(eml_trees_parse_int("-2147483648", 11, &v) && v == INT32_MIN);
-    CHECK(eml_trees_parse_int("2147483647", 10, &v) && v == INT32_MAX);
-    CHECK(!eml_trees_parse_int("2147483648", 10, &v));
-    CHECK(!eml_trees_parse_int("99999999999", 11, &v));
-    CHECK(!eml_trees_parse_int("-", 1, &v) && !eml_trees_parse_int("1x", 2, &v) && !eml_trees_parse_int("", 0, &v));
-    CHECK(eml_trees_parse_bits("0x3f800000", 10, &u) && u == 0x3f800000u);
-    CHECK(eml_trees_parse_bits("0XFF", 4, &u) && u == 0xffu);
-    CHECK(!eml_trees_parse_bits("0x", 2, &u) && !eml_trees_parse_bits("0x123456789", 11, &u));
-    CHECK(!eml_trees_parse_bits("0x12g4", 6, &u) && !eml_trees_parse_bits("1234", 4, &u));
-    const char *good[] = {"1", "-1.5", "+.5", "5.", "1e-06", "2.45E+3", "0.000001"};
-    const char *bad[] = {"", ".", "-", "e5", "1e", "1e+", "nan", "inf", "1.2.3", "0x10", "1,2"};
-    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        CHECK(eml_trees_is_decimal(good[i], strlen(good[i])));
-    }
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        CHECK(!eml_trees_is_decimal(bad[i], strlen(bad[i])));
-    }
-    const char *line = "l,[  0 255   0]\r\n";
-    EmlTreesCursor c = {line, line + strlen(line)};
-    const char *f;
-    size_t len;
-    const char *expect[] = {"l", "0", "255", "0"};
-    for (int i = 0; i < 4; i++) {
-        CHECK(eml_trees_next_field(&c, &f, &len) && len == strlen(expect[i]) && !memcmp(f, expect[i], len));
-    }
-    CHECK(!eml_trees_next_field(&c, &f, &len));
-}
-
 // Two trees over 2 features, 3 classes:
 // tree 0: x0 <= 0.5 ? class 0 : (x1 <= -1 ? class 1 : weights {0, 2^23, 2^23})
 // tree 1: a single leaf, class 2 (negative root).
@@ -221,7 +190,6 @@ static void test_wide(void) {
 int main(void) {
     test_wide();
     test_key_order();
-    test_text();
     test_model();
     test_regression();
     #ifdef TEST_TREES_VARIANT

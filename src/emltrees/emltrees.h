@@ -1,0 +1,42 @@
+// emltrees glue shared by its two files: the model object and the loader.
+#ifndef EMLTREES_H
+#define EMLTREES_H
+
+#include "emlmp.h"
+#include "eml_trees.h"
+#include "eml_text.h"
+
+typedef struct {
+    mp_obj_base_t base;
+    EmlTrees trees;
+    int32_t *keys;          // keys_capacity input keys (scratch for predict)
+    uint32_t *sums;         // sums_capacity vote sums (scratch), also leaf values while loading
+    int32_t *reached;       // max_trees leaf indices (scratch)
+    int32_t keys_capacity;
+    int32_t sums_capacity;
+    bool loaded;
+} model_obj_t;
+
+// Reads a model file line by line with f.readline(), checking its end
+// line (strict: required) and CRC.
+typedef struct {
+    mp_obj_t readline[2];
+    size_t n_self;
+    int32_t line;
+    bool strict;
+    EmlTextCheck check;
+} emltrees_reader_t;
+
+void emltrees_reader_init(emltrees_reader_t *r, mp_obj_t f, bool strict);
+// The next line (len 0 at the end of the file), added to the CRC unless it
+// is the end line.
+const char *emltrees_reader_next(emltrees_reader_t *r, size_t *len);
+// Reads the rest of the file into the model (after any lines already read).
+void emltrees_read(model_obj_t *o, emltrees_reader_t *r);
+// The capacities that an "s,<trees>,<nodes>,<leaf words>" line gives, or
+// ValueError when the file does not start with one (after comments).
+void emltrees_read_sizes(emltrees_reader_t *r, int32_t sizes[3]);
+
+NORETURN void emltrees_raise_line(int32_t line, const char *what);
+
+#endif

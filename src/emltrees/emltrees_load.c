@@ -1,0 +1,275 @@
+// emltrees model files: the line parser and the self-check (end line
+// with the counts and a CRC32, see eml_text.h and the README).
+#include "emltrees.h"
+
+NORETURN void emltrees_raise_line(int32_t line, const char *what) {
+    EMLMP_RAISE(&mp_type_ValueError, "line %d: %s", EMLMP_INT(line), EMLMP_STR(what));
+}
+
+// A decimal through the firmware's float(); *key is for thresholds: the
+// largest float32 <= the value (exact on double-precision ports).
+static bool parse_decimal(const char *s, size_t len, uint32_t *bits, int32_t *key) {
+    if (!eml_text_is_decimal(s, len)) {
+        return false;
+    }
+    mp_obj_t str = mp_obj_new_str(s, len);
+    const mp_float_t v = mp_obj_get_float(mp_call_function_n_kw(mp_load_global(MP_QSTR_float), 1, 0, &str));
+    const float f = (float)v;
+    *bits = eml_text_float_bits(f);
+    *key = eml_trees_key(*bits);
+    #if MICROPY_FLOAT_IMPL == MICROPY_FLOAT_IMPL_DOUBLE
+    if ((mp_float_t)f > v) {
+        *key -= 1;
+    }
+    #endif
+    return true;
+}
+
+static void ensure_scratch(model_obj_t *o, int32_t n_features, int32_t n_classes) {
+    if (n_features > o->keys_capacity) {
+        o->keys = EMLMP_NEW(int32_t, n_features, "the model's input keys");
+        o->keys_capacity = n_features;
+    }
+    if (n_classes > o->sums_capacity) {
+        o->sums = EMLMP_NEW(uint32_t, n_classes, "the model's class sums");
+        o->sums_capacity = n_classes;
+    }
+    o->trees.keys = o->keys;
+    o->trees.sums = o->sums;
+}
+
+static const char *load_error(char tag, EmlError err) {
+    if (err == EmlUninitialized) {
+        return (tag == 'n') ? "node before the f line" : "leaf before the c line";
+    }
+    if (err == EmlUnsupported) {
+        return (tag == 'b') ? "unsupported leaf bits" : "f, c and lb must come before leaves and nodes";
+    }
+    if (err == EmlSizeMismatch) {
+        return "leaf needs 1 value or one per class";
+    }
+    switch (tag) {
+        case 'n': return "node feature or child out of range";
+        case 'l': return "leaf class, weight or value out of range";
+        case 'r': return "root out of range";
+        default: return "value out of range";
+    }
+}
+
+// A leaf line: regression "l,value[,0xbits]"; classifier "l,class" or
+// "l,w0,w1,...". Values are collected in the sums scratch.
+static EmlError load_leaf(model_obj_t *o, EmlTextCursor *c, int32_t line) {
+    EmlTrees *t = &o->trees;
+    const char *s;
+    size_t len;
+    int32_t n = 0, key, v;
+    if (t->n_classes < 0) {
+        return EmlUninitialized;
+    }
+    if (t->n_classes == 0) {
+        // "value[,0xbits]": the bits, when given, replace the decimal
+        const char *b;
+        size_t b_len;
+        const bool has_bits = eml_text_next(c, &s, &len) && eml_text_next(c, &b, &b_len);
+        if (!(has_bits ? eml_text_bits(b, b_len, &o->sums[0]) : parse_decimal(s, len, &o->sums[0], &key)) ||
+            eml_text_next(c, &b, &b_len)) {
+            emltrees_raise_line(line, "malformed leaf value");
+        }
+        return eml_trees_add_leaf(t, o->sums, 1);
+    }
+    while (eml_text_next(c, &s, &len)) {
+        if (n >= o->sums_capacity) {
+            return EmlSizeMismatch;
+        }
+        if (!eml_text_int(s, len, &v) || v < 0) {
+            emltrees_raise_line(line, "malformed leaf");
+        }
+        o->sums[n++] = (uint32_t)v;
+    }
+    return eml_trees_add_leaf(t, o->sums, n);
+}
+
+// "n,feature,threshold,left,right[,0xbits]": the bits, when given, are
+// the exact float32 threshold and the decimal is only for people.
+static EmlError load_node(model_obj_t *o, EmlTextCursor *c, int32_t line) {
+    const char *s[5];
+    size_t len[5];
+    int n = 0;
+    while (n < 5 && eml_text_next(c, &s[n], &len[n])) {
+        n++;
+    }
+    int32_t feature, left, right, key;
+    uint32_t bits;
+    const char *extra;
+    size_t extra_len;
+    if (n < 4 || eml_text_next(c, &extra, &extra_len) || !eml_text_int(s[0], len[0], &feature) ||
+        !eml_text_int(s[2], len[2], &left) || !eml_text_int(s[3], len[3], &right)) {
+        emltrees_raise_line(line, "malformed node");
+    }
+    if (n == 5) {
+        if (!eml_text_bits(s[4], len[4], &bits) || eml_trees_is_nan(bits)) {
+            emltrees_raise_line(line, "malformed threshold bits");
+        }
+        key = eml_trees_key(bits);
+    } else if (!parse_decimal(s[1], len[1], &bits, &key)) {
+        emltrees_raise_line(line, "malformed threshold");
+    }
+    return eml_trees_add_node(&o->trees, feature, key, left, right);
+}
+
+// One integer field, for the f, c, lb and r lines.
+static int32_t load_int(EmlTextCursor *c, int32_t line) {
+    const char *s, *extra;
+    size_t len, extra_len;
+    int32_t v;
+    if (!eml_text_next(c, &s, &len) || !eml_text_int(s, len, &v) || eml_text_next(c, &extra, &extra_len)) {
+        emltrees_raise_line(line, "expected one integer");
+    }
+    return v;
+}
+
+static void load_line(model_obj_t *o, const char *data, size_t len, int32_t line) {
+    EmlTextCursor c = {data, data + len};
+    const char *tag;
+    size_t tag_len;
+    if (!eml_text_next(&c, &tag, &tag_len) || tag_len > 2 || eml_text_is(tag, tag_len, "s")) {
+        return;
+    }
+    EmlTrees *t = &o->trees;
+    EmlError err = EmlOk;
+    char kind = tag[0];
+    if (tag_len == 2) {
+        kind = (tag[0] == 'l' && tag[1] == 'b') ? 'b' : 0;
+    }
+    if (kind == 'f' || kind == 'c') {
+        const int32_t v = load_int(&c, line);
+        err = (kind == 'f') ? eml_trees_set_features(t, v) : eml_trees_set_classes(t, v);
+        if (err == EmlOk) {
+            ensure_scratch(o, (kind == 'f') ? v : 0, (kind == 'c') ? (v > 1 ? v : 1) : 0);
+        }
+    } else if (kind == 'b') {
+        err = eml_trees_set_leaf_bits(t, load_int(&c, line));
+    } else if (kind == 'r') {
+        err = eml_trees_add_root(t, load_int(&c, line));
+    } else if (kind == 'l') {
+        err = load_leaf(o, &c, line);
+    } else if (kind == 'n') {
+        err = load_node(o, &c, line);
+    }
+    if (err != EmlOk) {
+        emltrees_raise_line(line, load_error(kind, err));
+    }
+}
+
+static NORETURN void raise_finish(const EmlTrees *t, EmlError err, int32_t bad) {
+    if (err == EmlCapacityExceeded) {
+        EMLMP_RAISE(&mp_type_ValueError,
+                    "model needs %d trees, %d nodes, %d leaf words; new() gave %d, %d, %d",
+                    EMLMP_INT(t->n_trees), EMLMP_INT(t->n_nodes),
+                    EMLMP_INT(t->n_leaves + t->n_vector_words), EMLMP_INT(t->roots_capacity),
+                    EMLMP_INT(t->nodes_capacity), EMLMP_INT(t->leaves_capacity));
+    } else if (err == EmlOutOfRange) {
+        EMLMP_RAISE(&mp_type_ValueError, "model: child or root out of range at index %d", EMLMP_INT(bad));
+    } else if (err == EmlUnsupported) {
+        mp_raise_ValueError(MP_ERROR_TEXT("model: too many trees for its leaf bits"));
+    }
+    mp_raise_ValueError(MP_ERROR_TEXT("model incomplete: needs f, c, l, r and n lines"));
+}
+
+
+void emltrees_reader_init(emltrees_reader_t *r, mp_obj_t f, bool strict) {
+    mp_load_method(f, MP_QSTR_readline, r->readline);
+    r->n_self = (r->readline[1] == MP_OBJ_NULL) ? 0 : 1;
+    r->line = 0;
+    r->strict = strict;
+    eml_text_check_init(&r->check);
+}
+
+const char *emltrees_reader_next(emltrees_reader_t *r, size_t *len) {
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(mp_call_function_n_kw(r->readline[0], r->n_self, 0, &r->readline[1]), &buf, MP_BUFFER_READ);
+    r->line += 1;
+    if (buf.len > 0 && !eml_text_is_end(buf.buf, buf.len)) {
+        eml_text_check_line(&r->check, buf.buf, buf.len);
+    }
+    *len = buf.len;
+    return buf.buf;
+}
+
+static void read_end(emltrees_reader_t *r, const EmlTrees *t, const char *line, size_t len) {
+    const int32_t counts[3] = {t->n_trees, t->n_nodes, t->n_leaves};
+    const EmlError err = eml_text_check_end(&r->check, line, len, counts, 3);
+    if (err == EmlBadArgument) {
+        emltrees_raise_line(r->line, "malformed end line: expected end,<trees>,<nodes>,<leaves>,<crc32 as 8 hex digits>");
+    } else if (err == EmlSizeMismatch) {
+        emltrees_raise_line(r->line, "end line counts differ from the file's trees, nodes and leaves");
+    } else if (err != EmlOk) {
+        emltrees_raise_line(r->line, "checksum mismatch: the file is damaged");
+    }
+    size_t more;
+    emltrees_reader_next(r, &more);
+    if (more > 0) {
+        emltrees_raise_line(r->line, "data after the end line");
+    }
+}
+
+static mp_float_t py_reciprocal(int32_t n) {
+    return mp_obj_get_float(mp_binary_op(MP_BINARY_OP_TRUE_DIVIDE, mp_obj_new_int(1), mp_obj_new_int(n)));
+}
+
+void emltrees_read(model_obj_t *o, emltrees_reader_t *r) {
+    EmlTrees *t = &o->trees;
+    o->loaded = false;
+    eml_trees_init(t, t->nodes, t->nodes_capacity, t->roots, t->roots_capacity, t->leaves, t->leaves_capacity);
+    for (;;) {
+        size_t len;
+        const char *line = emltrees_reader_next(r, &len);
+        if (len == 0) {
+            break;
+        }
+        if (eml_text_is_end(line, len)) {
+            read_end(r, t, line, len);
+            break;
+        }
+        load_line(o, line, len, r->line);
+    }
+    if (r->strict && !r->check.ended) {
+        mp_raise_ValueError(MP_ERROR_TEXT("missing end line: the file is incomplete (strict=False reads old files)"));
+    }
+    t->keys = o->keys;
+    t->sums = o->sums;
+    t->reached = o->reached;
+    int32_t bad;
+    const EmlError err = eml_trees_finish(t, &bad);
+    if (err != EmlOk) {
+        raise_finish(t, err, bad);
+    }
+    // Reciprocals by the firmware's division: the C core never divides.
+    t->scale = (float)py_reciprocal(t->n_trees);
+    if (t->n_classes > 0) {
+        t->scale *= (float)py_reciprocal((int32_t)t->full_weight);
+    }
+    o->loaded = true;
+}
+
+void emltrees_read_sizes(emltrees_reader_t *r, int32_t sizes[3]) {
+    for (;;) {
+        size_t len;
+        const char *line = emltrees_reader_next(r, &len);
+        EmlTextCursor c = {line, line + len};
+        const char *tag;
+        size_t tag_len;
+        if (len > 0 && (line[0] == '#' || !eml_text_next(&c, &tag, &tag_len))) {
+            continue;
+        }
+        if (len == 0 || !eml_text_is(tag, tag_len, "s")) {
+            emltrees_raise_line(r->line, "expected the sizes line s,<trees>,<nodes>,<leaf words> (use new() and load_model())");
+        }
+        for (int i = 0; i < 3; i++) {
+            if (!eml_text_next(&c, &tag, &tag_len) || !eml_text_int(tag, tag_len, &sizes[i])) {
+                emltrees_raise_line(r->line, "malformed sizes line");
+            }
+        }
+        return;
+    }
+}
