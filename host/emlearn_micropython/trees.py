@@ -47,7 +47,9 @@ def float32_keys(values):
 def _trees_of(estimator):
     kind = type(estimator).__name__
     if kind not in SUPPORTED:
-        raise ValueError(f'unsupported estimator {kind}: expected one of {", ".join(SUPPORTED)}')
+        from .export.boosting import SUPPORTED as BOOSTING
+        names = SUPPORTED + BOOSTING + ('IsolationForest',)
+        raise ValueError(f'unsupported estimator {kind}: expected one of {", ".join(names)}')
     trees = getattr(estimator, 'estimators_', None) if kind.startswith(('Random', 'Extra')) else [estimator]
     if not trees or not all(hasattr(e, 'tree_') for e in trees):
         raise ValueError(f'{kind} is not fitted: call fit() first')
@@ -276,4 +278,11 @@ def convert(estimator, method='inline', leaf_bits=None):
     votes for one class; less RAM, may differ from scikit-learn)."""
     if method not in ('inline', 'loadable'):
         raise ValueError(f"unsupported method {method!r}: use 'inline'")
+    from .export import boosting
+    kind = type(estimator).__name__
+    if kind in boosting.SUPPORTED:
+        return boosting.convert_boosting(estimator)
+    if kind == 'IsolationForest':
+        from .export.isolation import convert_isolation
+        return convert_isolation(estimator)
     return Model(estimator, leaf_bits=leaf_bits)

@@ -23,6 +23,7 @@
 #include <string.h>
 #include "eml_common.h"
 #include "eml_text.h"
+#include "eml_math.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,7 +58,23 @@ typedef int32_t EmlTreesValue;
 // at most 699050 nodes), features in 16 bits.
 #define EML_TREES_MAX_INDEX 0x7fffff
 #define EML_TREES_MAX_NODES (EML_TREES_MAX_INDEX / (int32_t)sizeof(EmlTreesNode))
-#define EML_TREES_MAX_FEATURES 0x10000
+#define EML_TREES_MAX_FEATURES 0x8000
+// Bit 7 of child[1]: NaN goes left at this node (models with missing).
+#define EML_TREES_NAN_LEFT 0x80
+
+// What the leaves of a model add up to.
+typedef enum {
+    EML_TREES_FOREST = 0,   // mean of votes / values (scikit-learn forests)
+    EML_TREES_BOOST,        // base margin + sum of float leaves, per output
+    EML_TREES_ISOLATION,    // IsolationForest: path lengths -> anomaly score
+} EmlTreesKind;
+
+// Boosting: margins -> probabilities.
+typedef enum {
+    EML_TREES_IDENTITY = 0,
+    EML_TREES_SIGMOID,      // binary: p = 1 / (1 + exp(-margin))
+    EML_TREES_SOFTMAX,      // one margin per class
+} EmlTreesLink;
 // A classifier leaf word with this bit set holds the offset of its
 // per-class weights in the leaves array; otherwise it holds a class index.
 #define EML_TREES_VECTOR_FLAG 0x80000000u
@@ -71,7 +88,7 @@ typedef int32_t EmlTreesValue;
 // child[]: bits 31..8 hold the child as a signed 24-bit number: the byte
 // offset of a node in the nodes array when >= 0 (index * 12), leaf k when
 // -k-1. Bits 7..0 of child[0] hold bits 7..0 of the feature index, bits
-// 7..0 of child[1] hold bits 15..8.
+// 6..0 of child[1] hold bits 14..8, bit 7 of child[1] is EML_TREES_NAN_LEFT.
 typedef struct {
     union {
         int32_t key;
@@ -105,6 +122,16 @@ typedef struct {
     uint32_t *sums;         // scratch: n_classes vote sums, set by caller
     int32_t *reached;       // scratch: roots_capacity leaf indices, set by caller
     float scale;            // set by caller: 1/(n_trees*full_weight), or 1/n_trees for regression
+    int32_t kind;           // EmlTreesKind
+    int32_t link;           // EmlTreesLink (boosting)
+    int32_t missing;        // NaN inputs follow each node's direction (else the caller refuses them)
+    int32_t nan_row;        // the current input has a NaN (set by eml_trees_set_input_float)
+    int32_t n_outputs;      // boosting: margins per input (1, or n_classes for softmax)
+    int32_t per_output;     // boosting: trees per output (trees stored output by output)
+    // Set by caller. Boosting: n_outputs base margins; isolation:
+    // {ln 2 / (n_trees * c(max_samples)), offset_}.
+    const float *base;
+    int32_t n_base;
 } EmlTrees;
 
 // The order-preserving integer of a float32 bit pattern: sign-magnitude to
@@ -145,7 +172,38 @@ static inline EmlError eml_trees_init(EmlTrees *t, EmlTreesNode *nodes, int32_t 
     t->sums = NULL;
     t->reached = NULL;
     t->scale = 0.0f;
+    t->kind = EML_TREES_FOREST;
+    t->link = EML_TREES_IDENTITY;
+    t->missing = 0;
+    t->nan_row = 0;
+    t->n_outputs = 1;
+    t->per_output = 0;
+    t->base = NULL;
+    t->n_base = 0;
     return EmlOk;
+}
+
+// Before any leaf: what the leaves add up to, and how boosting margins
+// become probabilities.
+static inline EmlError eml_trees_set_kind(EmlTrees *t, int32_t kind, int32_t link) {
+    EML_PRECONDITION(t->n_leaves == 0 && t->n_classes >= 0, EmlUnsupported);
+    EML_PRECONDITION(kind >= EML_TREES_FOREST && kind <= EML_TREES_ISOLATION, EmlOutOfRange);
+    EML_PRECONDITION(link >= EML_TREES_IDENTITY && link <= EML_TREES_SOFTMAX, EmlOutOfRange);
+    // identity: regression; sigmoid: 2 classes; softmax: more
+    EML_PRECONDITION(kind != EML_TREES_BOOST || link == (t->n_classes == 0   ? EML_TREES_IDENTITY
+                                                         : t->n_classes == 2 ? EML_TREES_SIGMOID
+                                                                             : EML_TREES_SOFTMAX),
+                     EmlUnsupported);
+    EML_PRECONDITION(kind != EML_TREES_ISOLATION || t->n_classes == 0, EmlUnsupported);
+    t->kind = kind;
+    t->link = link;
+    t->n_outputs = (link == EML_TREES_SOFTMAX) ? t->n_classes : 1;
+    return EmlOk;
+}
+
+// Whether leaves hold float32 values (regressors, boosting, isolation).
+static inline int eml_trees_float_leaves(const EmlTrees *t) {
+    return t->n_classes == 0 || t->kind != EML_TREES_FOREST;
 }
 
 static inline EmlError eml_trees_set_features(EmlTrees *t, int32_t n_features) {
@@ -184,9 +242,9 @@ static inline EmlError eml_trees_set_leaf_bits(EmlTrees *t, int32_t bits) {
 static inline EmlError eml_trees_add_leaf(EmlTrees *t, const uint32_t *values, int32_t n_values) {
     EML_PRECONDITION(t->n_classes >= 0, EmlUninitialized);
     EML_PRECONDITION(t->n_leaves < EML_TREES_MAX_INDEX, EmlOutOfRange);
-    const int32_t vector = (t->n_classes > 1 && n_values == t->n_classes);
+    const int32_t vector = (!eml_trees_float_leaves(t) && t->n_classes > 1 && n_values == t->n_classes);
     EML_PRECONDITION(n_values == 1 || vector, EmlSizeMismatch);
-    if (t->n_classes == 0) {
+    if (eml_trees_float_leaves(t)) {
         EML_PRECONDITION(!eml_trees_is_nan(values[0]), EmlOutOfRange);
     } else if (!vector) {
         EML_PRECONDITION(values[0] < (uint32_t)t->n_classes, EmlOutOfRange);
@@ -241,9 +299,10 @@ static inline int32_t eml_trees_child(int32_t index, int32_t child) {
 }
 
 // A decision node, in file order: go left when x[feature] <= threshold,
-// where threshold_key = eml_trees_key(float32 bits of the threshold).
-static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t threshold_key,
-                                          int32_t left, int32_t right) {
+// where threshold_key = eml_trees_key(float32 bits of the threshold); a
+// NaN input goes left when nan_left (models with missing).
+static inline EmlError eml_trees_add_node_nan(EmlTrees *t, int32_t feature, int32_t threshold_key,
+                                              int32_t left, int32_t right, int nan_left) {
     EML_PRECONDITION(t->n_features >= 1, EmlUninitialized);
     EML_PRECONDITION(feature >= 0 && feature < t->n_features, EmlOutOfRange);
     EML_PRECONDITION(threshold_key >= -(int32_t)EML_TREES_FLOAT_INF && threshold_key <= (int32_t)EML_TREES_FLOAT_INF,
@@ -260,10 +319,15 @@ static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t 
         n->split.key = (threshold_key < 0) ? (int32_t)(0x80000000u | (uint32_t)(-threshold_key)) : threshold_key;
 #endif
         n->child[0] = eml_trees_pack_child(l, (uint32_t)feature);
-        n->child[1] = eml_trees_pack_child(r, (uint32_t)feature >> 8);
+        n->child[1] = eml_trees_pack_child(r, ((uint32_t)feature >> 8) | (nan_left ? EML_TREES_NAN_LEFT : 0));
     }
     t->n_nodes += 1;
     return EmlOk;
+}
+
+static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t threshold_key,
+                                          int32_t left, int32_t right) {
+    return eml_trees_add_node_nan(t, feature, threshold_key, left, right, 0);
 }
 
 static inline int32_t eml_trees_child_ok(const EmlTrees *t, int32_t child) {
@@ -294,6 +358,13 @@ static inline EmlError eml_trees_finish(EmlTrees *t, int32_t *bad) {
     }
     *bad = -1;
     EML_PRECONDITION(t->keys && t->sums && t->reached, EmlUninitialized);
+    if (t->kind == EML_TREES_BOOST) {
+        EML_PRECONDITION(t->base && t->n_base == t->n_outputs, EmlSizeMismatch);
+        t->per_output = t->n_trees / t->n_outputs;
+        EML_PRECONDITION(t->per_output * t->n_outputs == t->n_trees, EmlSizeMismatch);
+    } else if (t->kind == EML_TREES_ISOLATION) {
+        EML_PRECONDITION(t->base && t->n_base == 2, EmlSizeMismatch);
+    }
     return EmlOk;
 }
 
@@ -329,6 +400,7 @@ static inline int eml_trees_set_input_float(EmlTrees *t, const float *x) {
         nan |= (bits & EML_TREES_FLOAT_MAGNITUDE) + 0x007fffffu;
     }
     t->input = x;
+    t->nan_row = (int)(nan >> 31);
 #else
     int32_t *keys = t->keys;
     for (int32_t i = 0; i < n; i++) {
@@ -337,6 +409,7 @@ static inline int eml_trees_set_input_float(EmlTrees *t, const float *x) {
         keys[i] = eml_trees_key(bits);
     }
     t->input = keys;
+    t->nan_row = (int)(nan >> 31);
 #endif
     return (int)(nan >> 31);
 }
@@ -353,13 +426,14 @@ static inline void eml_trees_set_input_int16(EmlTrees *t, const int16_t *x) {
 #endif
     }
     t->input = scratch;
+    t->nan_row = 0;
 }
 
 // Whether decision node n sends the input left (x[feature] <= threshold).
 // wide: 0 when the model has at most 256 features (the feature's high byte
 // is 0); a constant in every caller, so each walk is compiled twice.
 EML_TREES_HOT int eml_trees_goes_left(const EmlTreesValue *in, const EmlTreesNode *n, int wide) {
-    const int32_t feature = wide ? ((n->child[0] & 0xff) | ((n->child[1] & 0xff) << 8)) : (n->child[0] & 0xff);
+    const int32_t feature = wide ? ((n->child[0] & 0xff) | ((n->child[1] & 0x7f) << 8)) : (n->child[0] & 0xff);
 #if EML_TREES_FLOAT_COMPARE
     return in[feature] <= n->split.threshold;
 #else
@@ -454,6 +528,37 @@ EML_TREES_HOT void eml_trees_reach(const EmlTrees *t, int wide) {
     }
 }
 
+// The leaf that a walk from node offset (or leaf) i reaches for an input
+// with NaNs: each node sends a NaN its own way (EML_TREES_NAN_LEFT).
+static inline int32_t eml_trees_walk_nan(const EmlTrees *t, int32_t i) {
+    const EmlTreesValue *in = eml_trees_input(t);
+    while (i >= 0) {
+        const EmlTreesNode *n = eml_trees_node(t->nodes, i);
+        const EmlTreesValue v = in[(n->child[0] & 0xff) | ((n->child[1] & 0x7f) << 8)];
+#if EML_TREES_FLOAT_COMPARE
+        const int nan = v != v;
+#else
+        const int nan = v > (int32_t)EML_TREES_FLOAT_INF || v < -(int32_t)EML_TREES_FLOAT_INF;
+#endif
+        const int left = nan ? (n->child[1] & EML_TREES_NAN_LEFT) != 0 : eml_trees_goes_left(in, n, 1);
+        i = (left ? n->child[0] : n->child[1]) >> 8;
+    }
+    return -(i + 1);
+}
+
+// Fills t->reached[tree] for the current input, NaN-aware when it has NaNs.
+static inline void eml_trees_reach_all(const EmlTrees *t) {
+    if (t->nan_row) {
+        for (int32_t tree = 0; tree < t->n_trees; tree++) {
+            t->reached[tree] = eml_trees_walk_nan(t, t->roots[tree]);
+        }
+    } else if (t->n_features > 256) {
+        eml_trees_reach(t, 1);
+    } else {
+        eml_trees_reach(t, 0);
+    }
+}
+
 EML_TREES_HOT void eml_trees_add_votes(const EmlTrees *t, int32_t leaf) {
     const uint32_t word = t->leaves[leaf];
     uint32_t *sums = t->sums;
@@ -481,19 +586,22 @@ static inline int32_t eml_trees_vote(const EmlTrees *t) {
         sums[c] = 0;
     }
 #if EML_TREES_LANES == 4
-    if (t->n_features > 256) {
-        eml_trees_reach(t, 1);
-    } else {
-        eml_trees_reach(t, 0);
-    }
+    eml_trees_reach_all(t);
     for (int32_t tree = 0; tree < t->n_trees; tree++) {
         eml_trees_add_votes(t, t->reached[tree]);
     }
 #else
-    const int wide = t->n_features > 256;
-    for (int32_t tree = 0; tree < t->n_trees; tree++) {
-        eml_trees_add_votes(t, wide ? eml_trees_walk_from(t, t->roots[tree], 1)
-                                    : eml_trees_walk_from(t, t->roots[tree], 0));
+    if (t->nan_row) {
+        eml_trees_reach_all(t);
+        for (int32_t tree = 0; tree < t->n_trees; tree++) {
+            eml_trees_add_votes(t, t->reached[tree]);
+        }
+    } else {
+        const int wide = t->n_features > 256;
+        for (int32_t tree = 0; tree < t->n_trees; tree++) {
+            eml_trees_add_votes(t, wide ? eml_trees_walk_from(t, t->roots[tree], 1)
+                                        : eml_trees_walk_from(t, t->roots[tree], 0));
+        }
     }
 #endif
     int32_t best = 0;
@@ -514,16 +622,74 @@ static inline void eml_trees_proba(const EmlTrees *t, float *out) {
 
 // Regressor: the mean of the trees' leaf values (summed in tree order).
 static inline float eml_trees_regress(const EmlTrees *t) {
-    if (t->n_features > 256) {
-        eml_trees_reach(t, 1);
-    } else {
-        eml_trees_reach(t, 0);
-    }
+    eml_trees_reach_all(t);
     float sum = 0.0f;
     for (int32_t tree = 0; tree < t->n_trees; tree++) {
         sum += eml_trees_leaf_value(t, t->reached[tree]);
     }
     return sum * t->scale;
+}
+
+// Boosting: out[k] = base[k] + the leaf values of output k's trees, added
+// in file order in float32 (out: n_outputs floats).
+static inline void eml_trees_margins(const EmlTrees *t, float *out) {
+    eml_trees_reach_all(t);
+    int32_t tree = 0;
+    for (int32_t k = 0; k < t->n_outputs; k++) {
+        float sum = t->base[k];
+        for (int32_t j = 0; j < t->per_output; j++) {
+            sum += eml_trees_leaf_value(t, t->reached[tree++]);
+        }
+        out[k] = sum;
+    }
+}
+
+// Boosting, after eml_trees_margins: the class (first largest margin; for
+// one margin, 1 when it is > 0).
+static inline int32_t eml_trees_margin_class(const EmlTrees *t, const float *margins) {
+    if (t->n_outputs == 1) {
+        return margins[0] > 0.0f;
+    }
+    int32_t best = 0;
+    for (int32_t k = 1; k < t->n_outputs; k++) {
+        best = (margins[k] > margins[best]) ? k : best;
+    }
+    return best;
+}
+
+// Boosting classifier: margins (n_outputs) -> n_classes probabilities by
+// the model's link. in and out may not overlap.
+static inline void eml_trees_link(const EmlTrees *t, const float *margins, float *out) {
+    if (t->link == EML_TREES_SIGMOID) {
+        const float p = eml_math_reciprocal(1.0f + eml_math_exp(-margins[0]));
+        out[0] = 1.0f - p;
+        out[1] = p;
+        return;
+    }
+    float top = margins[0];
+    for (int32_t k = 1; k < t->n_outputs; k++) {
+        top = (margins[k] > top) ? margins[k] : top;
+    }
+    float sum = 0.0f;
+    for (int32_t k = 0; k < t->n_outputs; k++) {
+        out[k] = eml_math_exp(margins[k] - top);
+        sum += out[k];
+    }
+    const float r = eml_math_reciprocal(sum);
+    for (int32_t k = 0; k < t->n_outputs; k++) {
+        out[k] *= r;
+    }
+}
+
+// IsolationForest: scikit-learn's score_samples, -2^(-mean path length /
+// c(max_samples)) = -exp(-sum * base[0]). Leaves hold depth + c(n_leaf).
+static inline float eml_trees_isolation_score(const EmlTrees *t) {
+    eml_trees_reach_all(t);
+    float sum = 0.0f;
+    for (int32_t tree = 0; tree < t->n_trees; tree++) {
+        sum += eml_trees_leaf_value(t, t->reached[tree]);
+    }
+    return -eml_math_exp(-(sum * t->base[0]));
 }
 
 #ifdef __cplusplus

@@ -35,8 +35,11 @@ static mp_obj_t model_alloc(mp_int_t max_trees, mp_int_t max_nodes, mp_int_t max
     model_obj_t *o = EMLMP_NEW_OBJ(model_obj_t, &model_type, "the model object");
     o->keys = NULL;
     o->sums = NULL;
+    o->margins = NULL;
+    o->base_values = NULL;
     o->keys_capacity = 0;
     o->sums_capacity = 0;
+    o->base_capacity = 0;
     o->loaded = false;
     o->reached = EMLMP_NEW(int32_t, max_trees, "the model's tree scratch");
     EmlTreesNode *nodes = EMLMP_NEW(EmlTreesNode, max_nodes, "the model nodes");
@@ -105,7 +108,7 @@ static model_obj_t *map_input(mp_obj_t self_in, mp_obj_t x) {
     if ((buf.typecode == 'f' && buf.len == (size_t)n * 4) || (buf.typecode == 'h' && buf.len == (size_t)n * 2)) {
         if (buf.typecode == 'h') {
             eml_trees_set_input_int16(&o->trees, buf.buf);
-        } else if (eml_trees_set_input_float(&o->trees, buf.buf)) {
+        } else if (eml_trees_set_input_float(&o->trees, buf.buf) && !o->trees.missing) {
             mp_raise_ValueError(MP_ERROR_TEXT("x contains nan"));
         }
         return o;
@@ -115,31 +118,89 @@ static model_obj_t *map_input(mp_obj_t self_in, mp_obj_t x) {
                 EMLMP_INT(known ? (int32_t)(buf.len >> (buf.typecode == 'f' ? 2 : 1)) : -1));
 }
 
+static float *out_array(mp_obj_t out, int32_t n, const char *what) {
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(out, &buf, MP_BUFFER_WRITE);
+    if (buf.typecode != 'f' || buf.len != (size_t)n * 4) {
+        EMLMP_RAISE(&mp_type_ValueError, "out must be array('f') of length %s %d", EMLMP_STR(what), EMLMP_INT(n));
+    }
+    return buf.buf;
+}
+
 static mp_obj_t predict(mp_obj_t self_in, mp_obj_t x) {
     model_obj_t *o = map_input(self_in, x);
-    if (o->trees.n_classes > 0) {
-        return mp_obj_new_int(eml_trees_vote(&o->trees));
+    const EmlTrees *t = &o->trees;
+    if (t->kind == EML_TREES_BOOST) {
+        eml_trees_margins(t, o->margins);
+        return (t->n_classes > 0) ? mp_obj_new_int(eml_trees_margin_class(t, o->margins))
+                                  : mp_obj_new_float(o->margins[0]);
     }
-    return mp_obj_new_float(eml_trees_regress(&o->trees));
+    if (t->kind == EML_TREES_ISOLATION) {
+        // scikit-learn: outlier (-1) when score_samples - offset_ < 0
+        return mp_obj_new_int(eml_trees_isolation_score(t) - t->base[1] < 0.0f ? -1 : 1);
+    }
+    if (t->n_classes > 0) {
+        return mp_obj_new_int(eml_trees_vote(t));
+    }
+    return mp_obj_new_float(eml_trees_regress(t));
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(predict_obj, predict);
 
 static mp_obj_t predict_proba(mp_obj_t self_in, mp_obj_t x, mp_obj_t out) {
     model_obj_t *o = map_input(self_in, x);
-    mp_buffer_info_t buf;
-    mp_get_buffer_raise(out, &buf, MP_BUFFER_WRITE);
-    if (o->trees.n_classes == 0) {
+    const EmlTrees *t = &o->trees;
+    if (t->n_classes == 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("predict_proba needs a classifier model"));
     }
-    if (buf.typecode != 'f' || buf.len != (size_t)o->trees.n_classes * 4) {
-        EMLMP_RAISE(&mp_type_ValueError, "out must be array('f') of length n_classes %d",
-                    EMLMP_INT(o->trees.n_classes));
+    float *p = out_array(out, t->n_classes, "n_classes");
+    if (t->kind == EML_TREES_BOOST) {
+        eml_trees_margins(t, o->margins);
+        eml_trees_link(t, o->margins, p);
+        return mp_const_none;
     }
-    eml_trees_vote(&o->trees);
-    eml_trees_proba(&o->trees, buf.buf);
+    eml_trees_vote(t);
+    eml_trees_proba(t, p);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(predict_proba_obj, predict_proba);
+
+// Boosting: decision_function(x, out) fills the raw margins (n_outputs);
+// isolation: decision_function(x) returns score_samples(x) - offset_.
+static mp_obj_t decision_function(size_t n_args, const mp_obj_t *args) {
+    model_obj_t *o = map_input(args[0], args[1]);
+    const EmlTrees *t = &o->trees;
+    if (t->kind == EML_TREES_ISOLATION && n_args == 2) {
+        return mp_obj_new_float(eml_trees_isolation_score(t) - t->base[1]);
+    }
+    if (t->kind != EML_TREES_BOOST || n_args != 3) {
+        mp_raise_ValueError(MP_ERROR_TEXT("decision_function(x, out) needs a boosting model (isolation: decision_function(x))"));
+    }
+    eml_trees_margins(t, out_array(args[2], t->n_outputs, "n_outputs"));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(decision_function_obj, 2, 3, decision_function);
+
+static mp_obj_t score_samples(mp_obj_t self_in, mp_obj_t x) {
+    model_obj_t *o = map_input(self_in, x);
+    if (o->trees.kind != EML_TREES_ISOLATION) {
+        mp_raise_ValueError(MP_ERROR_TEXT("score_samples needs an IsolationForest model"));
+    }
+    return mp_obj_new_float(eml_trees_isolation_score(&o->trees));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(score_samples_obj, score_samples);
+
+static const mp_obj_base_t *method(qstr attr) {
+    if (attr == MP_QSTR_predict) {
+        return &predict_obj.base;
+    } else if (attr == MP_QSTR_predict_proba) {
+        return &predict_proba_obj.base;
+    } else if (attr == MP_QSTR_decision_function) {
+        return &decision_function_obj.base;
+    } else if (attr == MP_QSTR_score_samples) {
+        return &score_samples_obj.base;
+    }
+    return NULL;
+}
 
 // Methods and read-only counts, looked up without a locals dict.
 static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
@@ -147,8 +208,9 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         return;
     }
     const EmlTrees *t = &((model_obj_t *)MP_OBJ_TO_PTR(self_in))->trees;
-    if (attr == MP_QSTR_predict || attr == MP_QSTR_predict_proba) {
-        dest[0] = MP_OBJ_FROM_PTR(attr == MP_QSTR_predict ? &predict_obj : &predict_proba_obj);
+    const mp_obj_base_t *m = method(attr);
+    if (m != NULL) {
+        dest[0] = MP_OBJ_FROM_PTR(m);
         dest[1] = self_in;
         return;
     }
@@ -165,6 +227,8 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         v = t->n_leaves;
     } else if (attr == MP_QSTR_leaf_words) {
         v = t->n_leaves + t->n_vector_words;
+    } else if (attr == MP_QSTR_n_outputs) {
+        v = t->n_outputs;
     } else {
         return;
     }

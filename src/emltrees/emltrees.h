@@ -12,8 +12,11 @@ typedef struct {
     int32_t *keys;          // keys_capacity input keys (scratch for predict)
     uint32_t *sums;         // sums_capacity vote sums (scratch), also leaf values while loading
     int32_t *reached;       // max_trees leaf indices (scratch)
+    float *margins;         // sums_capacity floats (boosting scratch)
+    float *base_values;     // base_capacity floats: the b line's values
     int32_t keys_capacity;
     int32_t sums_capacity;
+    int32_t base_capacity;
     bool loaded;
 } model_obj_t;
 

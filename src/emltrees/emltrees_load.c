@@ -32,6 +32,7 @@ static void ensure_scratch(model_obj_t *o, int32_t n_features, int32_t n_classes
     }
     if (n_classes > o->sums_capacity) {
         o->sums = EMLMP_NEW(uint32_t, n_classes, "the model's class sums");
+        o->margins = EMLMP_NEW(float, n_classes, "the model's margins");
         o->sums_capacity = n_classes;
     }
     o->trees.keys = o->keys;
@@ -43,7 +44,9 @@ static const char *load_error(char tag, EmlError err) {
         return (tag == 'n') ? "node before the f line" : "leaf before the c line";
     }
     if (err == EmlUnsupported) {
-        return (tag == 'b') ? "unsupported leaf bits" : "f, c and lb must come before leaves and nodes";
+        return (tag == 'B') ? "unsupported leaf bits"
+               : (tag == 'k') ? "k must follow c and come before leaves: boost needs identity (c,0), sigmoid (c,2) or softmax"
+                              : "f, c, k and lb must come before leaves and nodes";
     }
     if (err == EmlSizeMismatch) {
         return "leaf needs 1 value or one per class";
@@ -66,7 +69,7 @@ static EmlError load_leaf(model_obj_t *o, EmlTextCursor *c, int32_t line) {
     if (t->n_classes < 0) {
         return EmlUninitialized;
     }
-    if (t->n_classes == 0) {
+    if (eml_trees_float_leaves(t)) {
         // "value[,0xbits]": the bits, when given, replace the decimal
         const char *b;
         size_t b_len;
@@ -89,13 +92,15 @@ static EmlError load_leaf(model_obj_t *o, EmlTextCursor *c, int32_t line) {
     return eml_trees_add_leaf(t, o->sums, n);
 }
 
-// "n,feature,threshold,left,right[,0xbits]": the bits, when given, are
-// the exact float32 threshold and the decimal is only for people.
+// "n,feature,threshold,left,right[,0xbits[,nan_left]]": the bits, when
+// given, are the exact float32 threshold and the decimal is only for
+// people; nan_left 1 sends NaN inputs left (models with an m line).
 static EmlError load_node(model_obj_t *o, EmlTextCursor *c, int32_t line) {
-    const char *s[5];
-    size_t len[5];
+    const char *s[6];
+    size_t len[6];
     int n = 0;
-    while (n < 5 && eml_text_next(c, &s[n], &len[n])) {
+    int32_t nan_left = 0;
+    while (n < 6 && eml_text_next(c, &s[n], &len[n])) {
         n++;
     }
     int32_t feature, left, right, key;
@@ -106,7 +111,10 @@ static EmlError load_node(model_obj_t *o, EmlTextCursor *c, int32_t line) {
         !eml_text_int(s[2], len[2], &left) || !eml_text_int(s[3], len[3], &right)) {
         emltrees_raise_line(line, "malformed node");
     }
-    if (n == 5) {
+    if (n == 6 && (!eml_text_int(s[5], len[5], &nan_left) || nan_left < 0 || nan_left > 1)) {
+        emltrees_raise_line(line, "malformed nan direction: expected 0 or 1");
+    }
+    if (n >= 5) {
         if (!eml_text_bits(s[4], len[4], &bits) || eml_trees_is_nan(bits)) {
             emltrees_raise_line(line, "malformed threshold bits");
         }
@@ -114,7 +122,7 @@ static EmlError load_node(model_obj_t *o, EmlTextCursor *c, int32_t line) {
     } else if (!parse_decimal(s[1], len[1], &bits, &key)) {
         emltrees_raise_line(line, "malformed threshold");
     }
-    return eml_trees_add_node(&o->trees, feature, key, left, right);
+    return eml_trees_add_node_nan(&o->trees, feature, key, left, right, nan_left);
 }
 
 // One integer field, for the f, c, lb and r lines.
@@ -128,27 +136,90 @@ static int32_t load_int(EmlTextCursor *c, int32_t line) {
     return v;
 }
 
+// "k,<forest|boost|isolation>[,<identity|sigmoid|softmax>]"
+static EmlError load_kind(EmlTrees *t, EmlTextCursor *c, int32_t line) {
+    const char *s[3];
+    size_t len[3];
+    int n = 0;
+    while (n < 3 && eml_text_next(c, &s[n], &len[n])) {
+        n++;
+    }
+    // no tables of strings: a native module cannot relocate data
+    const int32_t kind = (n < 1) ? -1
+                         : eml_text_is(s[0], len[0], "forest")    ? EML_TREES_FOREST
+                         : eml_text_is(s[0], len[0], "boost")     ? EML_TREES_BOOST
+                         : eml_text_is(s[0], len[0], "isolation") ? EML_TREES_ISOLATION
+                                                                  : -1;
+    const int32_t link = (n < 2) ? EML_TREES_IDENTITY
+                         : eml_text_is(s[1], len[1], "identity") ? EML_TREES_IDENTITY
+                         : eml_text_is(s[1], len[1], "sigmoid")  ? EML_TREES_SIGMOID
+                         : eml_text_is(s[1], len[1], "softmax")  ? EML_TREES_SOFTMAX
+                                                                 : -1;
+    if (kind < 0 || link < 0 || n > 2) {
+        emltrees_raise_line(line, "malformed k line: expected k,forest|boost|isolation[,identity|sigmoid|softmax]");
+    }
+    return eml_trees_set_kind(t, kind, link);
+}
+
+// "b,0xbits,...": boosting's base margins, or isolation's scale and offset.
+static EmlError load_base(model_obj_t *o, EmlTextCursor *c, int32_t line) {
+    EmlTextCursor count = *c;
+    const char *s;
+    size_t len;
+    int32_t n = 0;
+    while (eml_text_next(&count, &s, &len)) {
+        n++;
+    }
+    if (n > o->base_capacity) {
+        o->base_values = EMLMP_NEW(float, n, "the model's base values");
+        o->base_capacity = n;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        uint32_t bits;
+        if (!eml_text_next(c, &s, &len) || !eml_text_bits(s, len, &bits) || eml_trees_is_nan(bits)) {
+            emltrees_raise_line(line, "malformed base value: expected 0x and 8 hex digits");
+        }
+        o->base_values[i] = eml_text_bits_float(bits);
+    }
+    o->trees.base = o->base_values;
+    o->trees.n_base = n;
+    return EmlOk;
+}
+
+// The line's tag as one char ('B' for lb), 0 for lines to skip.
+static char line_kind(const char *tag, size_t len) {
+    if (len == 2) {
+        return (tag[0] == 'l' && tag[1] == 'b') ? 'B' : 0;
+    }
+    const char k = tag[0];
+    const bool known = k == 'f' || k == 'c' || k == 'k' || k == 'm' || k == 'b' || k == 'l' || k == 'r' || k == 'n';
+    return (len == 1 && known) ? k : 0;
+}
+
 static void load_line(model_obj_t *o, const char *data, size_t len, int32_t line) {
     EmlTextCursor c = {data, data + len};
     const char *tag;
     size_t tag_len;
-    if (!eml_text_next(&c, &tag, &tag_len) || tag_len > 2 || eml_text_is(tag, tag_len, "s")) {
+    if (!eml_text_next(&c, &tag, &tag_len)) {
         return;
     }
     EmlTrees *t = &o->trees;
     EmlError err = EmlOk;
-    char kind = tag[0];
-    if (tag_len == 2) {
-        kind = (tag[0] == 'l' && tag[1] == 'b') ? 'b' : 0;
-    }
+    const char kind = line_kind(tag, tag_len);
     if (kind == 'f' || kind == 'c') {
         const int32_t v = load_int(&c, line);
         err = (kind == 'f') ? eml_trees_set_features(t, v) : eml_trees_set_classes(t, v);
         if (err == EmlOk) {
             ensure_scratch(o, (kind == 'f') ? v : 0, (kind == 'c') ? (v > 1 ? v : 1) : 0);
         }
-    } else if (kind == 'b') {
+    } else if (kind == 'B') {
         err = eml_trees_set_leaf_bits(t, load_int(&c, line));
+    } else if (kind == 'k') {
+        err = load_kind(t, &c, line);
+    } else if (kind == 'm') {
+        t->missing = load_int(&c, line) != 0;
+    } else if (kind == 'b') {
+        err = load_base(o, &c, line);
     } else if (kind == 'r') {
         err = eml_trees_add_root(t, load_int(&c, line));
     } else if (kind == 'l') {
@@ -172,6 +243,8 @@ static NORETURN void raise_finish(const EmlTrees *t, EmlError err, int32_t bad) 
         EMLMP_RAISE(&mp_type_ValueError, "model: child or root out of range at index %d", EMLMP_INT(bad));
     } else if (err == EmlUnsupported) {
         mp_raise_ValueError(MP_ERROR_TEXT("model: too many trees for its leaf bits"));
+    } else if (err == EmlSizeMismatch) {
+        mp_raise_ValueError(MP_ERROR_TEXT("model: b line needs one value per output (isolation: 2), and trees a multiple of the outputs"));
     }
     mp_raise_ValueError(MP_ERROR_TEXT("model incomplete: needs f, c, l, r and n lines"));
 }

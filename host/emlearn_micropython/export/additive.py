@@ -1,0 +1,188 @@
+"""Additive tree models for emltrees: boosting (a base margin plus float32
+leaf values per output, then a link) and IsolationForest (path lengths to a
+score). The library adapters (boosting.py, isolation.py) hand over trees in
+one form, `Tree`, with float32 thresholds already mapped so that
+`x <= threshold` gives the library's branch for every float32 x.
+
+predict/predict_proba/decision_function/score_samples compute what the
+device computes, bit for bit: the same float32 sums in the same order and
+the same exp/reciprocal (lib/emlearn/eml_math.h).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .text import float32_hex, with_end_line
+
+F = np.float32
+
+
+@dataclass
+class Tree:
+    """Nodes by index; a node is a leaf when left[i] < 0. Root is node 0."""
+    feature: np.ndarray     # int
+    threshold: np.ndarray   # float32: go left when x <= threshold
+    left: np.ndarray        # int, -1 at leaves
+    right: np.ndarray
+    nan_left: np.ndarray    # bool: a NaN input goes left
+    value: np.ndarray       # leaf values (float64, rounded to float32 once)
+
+
+def exp32(x):
+    """eml_math_exp in numpy float32, the same operations in the same order."""
+    x = np.clip(np.asarray(x, dtype=F), F(-87.0), F(87.0))
+    t = x * F(1.44269504)
+    k = (t + np.where(t >= 0, F(0.5), F(-0.5))).astype(np.int32)
+    kf = k.astype(F)
+    r = (x - kf * F(0.693145751953125)) - kf * F(1.42860677e-06)
+    p = F(1.0 / 5040)
+    for c in (1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1.0, 1.0):
+        p = p * r + F(c)
+    scale = ((k + 127).astype(np.uint32) << 23).view(F)
+    return (p * scale).astype(F)
+
+
+def reciprocal32(y):
+    """eml_math_reciprocal in numpy float32."""
+    y = np.asarray(y, dtype=F)
+    g = (np.uint32(0x7ef311c3) - y.view(np.uint32)).view(F)
+    for _ in range(3):
+        g = g * (F(2.0) - y * g)
+    return (g + g * (F(1.0) - y * g)).astype(F)
+
+
+class AdditiveModel:
+    """kind 'boost' (link 'identity', 'sigmoid' or 'softmax') or 'isolation'.
+    trees: output by output (boost), each output the same number of trees.
+    base: boost: one float per output; isolation: [scale, offset]."""
+
+    def __init__(self, kind, link, n_features, n_classes, trees, base, missing, classes=None):
+        self.kind, self.link, self.missing = kind, link, missing
+        self.n_features, self.n_classes = int(n_features), int(n_classes)
+        self.is_classifier = self.n_classes > 0
+        self.classes_ = classes
+        self.n_outputs = self.n_classes if link == 'softmax' else 1
+        if len(trees) % self.n_outputs:
+            raise ValueError('the trees must be a multiple of the outputs')
+        self.base = np.asarray(base, dtype=F)
+        self.leaves, self._leaf_ids, self.nodes, self.roots = [], {}, [], []
+        for tree in trees:
+            self.roots.append(self._add(tree, 0))
+        self.n_trees, self.n_nodes, self.n_leaves = len(self.roots), len(self.nodes), len(self.leaves)
+        self.leaf_words = self.n_leaves
+
+    def _add(self, tree, i):
+        """Preorder: node i's index (or -k-1 for leaf k)."""
+        if tree.left[i] < 0:
+            value = F(tree.value[i])
+            key = int(value.view(np.uint32))
+            if key not in self._leaf_ids:
+                self._leaf_ids[key] = len(self.leaves)
+                self.leaves.append(value)
+            return -self._leaf_ids[key] - 1
+        at = len(self.nodes)
+        self.nodes.append(None)
+        left = self._add(tree, tree.left[i])
+        right = self._add(tree, tree.right[i])
+        self.nodes[at] = (int(tree.feature[i]), F(tree.threshold[i]), left, right, bool(tree.nan_left[i]))
+        return at
+
+    # ---- the model file ----
+
+    def lines(self, name=None):
+        out = [f'# emltrees model {name}: {self.kind}'] if name else []
+        out += [f's,{self.n_trees},{max(self.n_nodes, 1)},{self.leaf_words}', f'f,{self.n_features}',
+                f'c,{self.n_classes}', f'k,{self.kind}' + (f',{self.link}' if self.kind == 'boost' else ''),
+                'lb,32', 'b,' + ','.join(float32_hex(v) for v in self.base)]
+        if self.missing:
+            out.append('m,1')
+        out += [f'l,{float(v):.9g},{float32_hex(v)}' for v in self.leaves]
+        out += [f'r,{r}' for r in self.roots]
+        for i, (feature, t, left, right, nan_left) in enumerate(self.nodes):
+            jump = [c - i if c >= 0 else c for c in (left, right)]
+            out.append(f'n,{feature},{float(t):.9g},{jump[0]},{jump[1]},{float32_hex(t)},{int(nan_left)}')
+        return out
+
+    def save(self, file=None, name=None, format='csv'):
+        """Write the model file (when file is given) and return its text."""
+        if format != 'csv':
+            raise ValueError(f"unsupported format {format!r}: only 'csv'")
+        text = with_end_line('\n'.join(self.lines(name)) + '\n', self.n_trees, self.n_nodes, self.n_leaves)
+        if file is not None:
+            with open(file, 'w', newline='\n') as f:
+                f.write(text)
+        return text
+
+    # ---- prediction as on the device ----
+
+    def _leaf_values(self, X):
+        """(n_trees, n_rows) float32 leaf values reached."""
+        X = np.asarray(X, dtype=F)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f'X must have shape (n, {self.n_features})')
+        if not self.missing and np.isnan(X).any():
+            raise ValueError('X contains nan')
+        nodes = self.nodes or [(0, F(0), -1, -1, False)]
+        feature = np.array([n[0] for n in nodes])
+        threshold = np.array([n[1] for n in nodes], dtype=F)
+        children = np.array([[n[2], n[3]] for n in nodes])
+        nan_left = np.array([n[4] for n in nodes])
+        leaves = np.array(self.leaves, dtype=F)
+        rows = np.arange(len(X))
+        out = np.zeros((self.n_trees, len(X)), dtype=F)
+        for t, root in enumerate(self.roots):
+            i = np.full(len(X), root)
+            while (i >= 0).any():
+                a = i >= 0
+                v = X[rows[a], feature[i[a]]]
+                go_left = np.where(np.isnan(v), nan_left[i[a]], v <= threshold[i[a]])
+                i[a] = np.where(go_left, children[i[a], 0], children[i[a], 1])
+            out[t] = leaves[-i - 1]
+        return out
+
+    def decision_function(self, X):
+        """Boost: the margins, (n,) for one output, else (n, n_outputs);
+        isolation: score_samples - offset_."""
+        if self.kind == 'isolation':
+            return (self.score_samples(X) - self.base[1]).astype(F)
+        values = self._leaf_values(X)
+        per = self.n_trees // self.n_outputs
+        margins = np.zeros((len(values[0]), self.n_outputs), dtype=F)
+        for k in range(self.n_outputs):
+            total = np.full(len(values[0]), self.base[k], dtype=F)
+            for j in range(per):
+                total = total + values[k * per + j]
+            margins[:, k] = total
+        return margins[:, 0] if self.n_outputs == 1 else margins
+
+    def score_samples(self, X):
+        if self.kind != 'isolation':
+            raise ValueError('score_samples needs an IsolationForest model')
+        total = np.zeros(len(X), dtype=F)
+        for values in self._leaf_values(X):
+            total = total + values
+        return -exp32(-(total * self.base[0]))
+
+    def predict(self, X):
+        """Class indices (into classes_), values, or 1/-1 for isolation."""
+        if self.kind == 'isolation':
+            return np.where(self.decision_function(X) < 0, -1, 1)
+        margins = self.decision_function(X)
+        if not self.is_classifier:
+            return margins
+        if self.n_outputs == 1:
+            return (margins > 0).astype(int)
+        return np.argmax(margins, axis=1)
+
+    def predict_proba(self, X):
+        if not self.is_classifier:
+            raise ValueError('predict_proba needs a classifier')
+        margins = self.decision_function(X)
+        if self.link == 'sigmoid':
+            p = reciprocal32(F(1.0) + exp32(-margins))
+            return np.stack([F(1.0) - p, p], axis=1)
+        e = exp32(margins - margins.max(axis=1, keepdims=True))
+        total = np.zeros(len(e), dtype=F)
+        for k in range(e.shape[1]):
+            total = total + e[:, k]
+        return (e * reciprocal32(total)[:, None]).astype(F)

@@ -1,0 +1,188 @@
+"""Boosted trees for emltrees: scikit-learn GradientBoosting* and
+HistGradientBoosting*, xgboost XGB* (gbtree) and lightgbm LGBM*.
+
+Each library's split rule becomes `x <= t` with a float32 t that sends
+every float32 x the same way: scikit-learn and LightGBM go left when
+x <= t64 (t = the largest float32 <= t64), XGBoost when x < t32 (t = the
+float32 below t32). NaN follows each split's default direction where the
+library has one (HistGradientBoosting, XGBoost, LightGBM).
+"""
+import json
+
+import numpy as np
+
+from .additive import AdditiveModel, Tree
+
+F = np.float32
+SKLEARN = ('GradientBoostingClassifier', 'GradientBoostingRegressor',
+           'HistGradientBoostingClassifier', 'HistGradientBoostingRegressor')
+XGBOOST = ('XGBClassifier', 'XGBRegressor')
+LIGHTGBM = ('LGBMClassifier', 'LGBMRegressor')
+SUPPORTED = SKLEARN + XGBOOST + LIGHTGBM
+
+
+def floor_float32(t):
+    """The largest float32 <= t (float64 arrays): x <= t iff x <= it."""
+    t = np.asarray(t, dtype=np.float64)
+    f = t.astype(F)
+    return np.where(f.astype(np.float64) > t, np.nextafter(f, F(-np.inf)), f).astype(F)
+
+
+def _link(is_classifier, n_classes):
+    if not is_classifier:
+        return 'identity', 0
+    return ('sigmoid', 2) if n_classes == 2 else ('softmax', n_classes)
+
+
+def _model(kind_name, estimator, trees_by_output, base, missing):
+    is_classifier = 'Classifier' in kind_name
+    classes = getattr(estimator, 'classes_', None)
+    link, n_classes = _link(is_classifier, len(classes) if is_classifier else 0)
+    trees = [t for group in trees_by_output for t in group]
+    model = AdditiveModel('boost', link, estimator.n_features_in_, n_classes, trees, base, missing, classes)
+    model.kind_name = kind_name
+    return model
+
+
+def _sklearn_tree(tree, scale):
+    leaf = tree.children_left < 0
+    return Tree(tree.feature, floor_float32(tree.threshold), tree.children_left, tree.children_right,
+                np.zeros(tree.node_count, dtype=bool), np.where(leaf, tree.value[:, 0, 0] * scale, 0.0))
+
+
+def _gradient_boosting(est, name):
+    if est.init not in (None, 'zero'):
+        raise ValueError(f'{name} with a custom init estimator is not supported')
+    if getattr(est, 'loss', None) == 'exponential':
+        raise ValueError(f"{name} with loss='exponential' is not supported: use 'log_loss'")
+    base = est._raw_predict_init(np.zeros((1, est.n_features_in_), dtype=F))[0]
+    groups = [[_sklearn_tree(e.tree_, est.learning_rate) for e in est.estimators_[:, k]]
+              for k in range(est.estimators_.shape[1])]
+    return _model(name, est, groups, base, missing=False)
+
+
+def _hgb_tree(predictor):
+    n = predictor.nodes
+    if n['is_categorical'].any():
+        raise ValueError('categorical splits are not supported')
+    leaf = n['is_leaf'].astype(bool)
+    left, right = (np.where(leaf, -1, n[c].astype(np.int64)) for c in ('left', 'right'))
+    return Tree(n['feature_idx'], floor_float32(n['num_threshold']), left, right,
+                n['missing_go_to_left'].astype(bool), n['value'])
+
+
+def _hist_gradient_boosting(est, name):
+    link = type(est._loss.link).__name__
+    if link not in ('IdentityLink', 'LogitLink', 'MultinomialLogit'):
+        raise ValueError(f'{name} with loss {est.loss!r} ({link}) is not supported')
+    if getattr(est, 'is_categorical_', None) is not None and np.any(est.is_categorical_):
+        raise ValueError('categorical features are not supported')
+    k = est.n_trees_per_iteration_
+    groups = [[_hgb_tree(it[j]) for it in est._predictors] for j in range(k)]
+    return _model(name, est, groups, np.ravel(est._baseline_prediction), missing=True)
+
+
+def _base_from_zero_row(model, raw_margin):
+    """The library's margin at x = 0 minus our trees' sum there (float64)."""
+    x = np.zeros((1, model.n_features), dtype=F)
+    ours = model._leaf_values(x)[:, 0].astype(np.float64)
+    per = model.n_trees // model.n_outputs
+    sums = [ours[k * per:(k + 1) * per].sum() for k in range(model.n_outputs)]
+    model.base = (np.ravel(raw_margin(x)).astype(np.float64) - sums).astype(F)
+    return model
+
+
+def _xgb_tree(tree):
+    if any(int(s) != 0 for s in tree.get('split_type', [])):
+        raise ValueError('categorical splits are not supported')
+    left = np.array(tree['left_children'])
+    cond = np.array(tree['split_conditions'], dtype=F)
+    threshold = np.nextafter(cond, F(-np.inf))      # x < c  <=>  x <= float32 below c
+    return Tree(np.array(tree['split_indices']), threshold, left, np.array(tree['right_children']),
+                np.array(tree['default_left'], dtype=bool), np.where(left < 0, cond.astype(np.float64), 0.0))
+
+
+XGB_OBJECTIVES = ('binary:logistic', 'multi:softprob', 'multi:softmax', 'reg:squarederror',
+                  'reg:absoluteerror', 'reg:pseudohubererror', 'reg:quantileerror')
+
+
+def _xgboost(est, name):
+    import xgboost
+    booster = est.get_booster()
+    learner = json.loads(booster.save_raw('json'))['learner']
+    gb = learner['gradient_booster']
+    if gb['name'] != 'gbtree':
+        raise ValueError(f"XGBoost booster {gb['name']!r} is not supported: only 'gbtree'")
+    objective = learner['objective']['name']
+    if objective not in XGB_OBJECTIVES:
+        raise ValueError(f'XGBoost objective {objective!r} is not supported')
+    if int(learner['learner_model_param'].get('num_target', '1')) != 1:
+        raise ValueError('multi-output models are not supported')
+    if est.missing is not None and not np.isnan(est.missing):
+        raise ValueError('only missing=nan is supported')
+    trees = gb['model']['trees']
+    info = gb['model']['tree_info']
+    k = max(info) + 1
+    groups = [[_xgb_tree(t) for t, g in zip(trees, info) if g == j] for j in range(k)]
+    model = _model(name, est, groups, np.zeros(k), missing=True)
+    return _base_from_zero_row(model, lambda x: booster.predict(xgboost.DMatrix(x), output_margin=True))
+
+
+def _lgbm_tree(root):
+    nodes = []
+
+    def visit(node):
+        i = len(nodes)
+        nodes.append(None)
+        if 'leaf_value' in node or 'split_feature' not in node:
+            if 'leaf_coeff' in node:
+                raise ValueError('linear trees are not supported')
+            nodes[i] = (0, 0.0, -1, -1, False, float(node.get('leaf_value', 0.0)))
+            return i
+        if node['decision_type'] != '<=':
+            raise ValueError('categorical splits are not supported')
+        missing = node['missing_type']
+        if missing == 'Zero':
+            raise ValueError('zero_as_missing is not supported')
+        t = float(node['threshold'])
+        # missing_type None: LightGBM takes NaN as 0.0
+        nan_left = bool(node['default_left']) if missing == 'NaN' else 0.0 <= t
+        left, right = visit(node['left_child']), visit(node['right_child'])
+        nodes[i] = (node['split_feature'], t, left, right, nan_left, 0.0)
+        return i
+
+    visit(root)
+    cols = list(zip(*nodes))
+    return Tree(np.array(cols[0]), floor_float32(np.array(cols[1])), np.array(cols[2]), np.array(cols[3]),
+                np.array(cols[4], dtype=bool), np.array(cols[5]))
+
+
+LGBM_OBJECTIVES = ('binary', 'multiclass', 'softmax', 'regression', 'regression_l1', 'huber', 'fair', 'quantile')
+
+
+def _lightgbm(est, name):
+    booster = est.booster_
+    dump = booster.dump_model()
+    objective = dump.get('objective', '').split(' ')
+    if objective[0] not in LGBM_OBJECTIVES or (objective[0] == 'binary' and 'sigmoid:1' not in objective):
+        raise ValueError(f"LightGBM objective {dump.get('objective')!r} is not supported")
+    if est.boosting_type not in ('gbdt', 'goss'):
+        raise ValueError(f'LightGBM boosting_type {est.boosting_type!r} is not supported: use gbdt')
+    k = dump['num_tree_per_iteration']
+    trees = [_lgbm_tree(t['tree_structure']) for t in dump['tree_info']]
+    groups = [trees[j::k] for j in range(k)]
+    model = _model(name, est, groups, np.zeros(k), missing=True)
+    return _base_from_zero_row(model, lambda x: booster.predict(x, raw_score=True))
+
+
+def convert_boosting(estimator):
+    name = type(estimator).__name__
+    if getattr(estimator, 'n_features_in_', None) is None:
+        raise ValueError(f'{name} is not fitted: call fit() first')
+    if name in XGBOOST:
+        return _xgboost(estimator, name)
+    if name in LIGHTGBM:
+        return _lightgbm(estimator, name)
+    if name.startswith('Hist'):
+        return _hist_gradient_boosting(estimator, name)
+    return _gradient_boosting(estimator, name)
