@@ -65,7 +65,7 @@ coefficients = array.array('f', bytes(4 * 6 * 200))
 words = ' '.join(['3f800000'] * (6 * 200))
 knn_file = Lines(['emlneighbors,1,1,2\\n', '1,2,3\\n'])
 trees_model = emltrees.new(1, 1)
-trees_file = Lines(['f,60000\\n'])
+trees_file = Lines(['f,30000\\n'])
 
 attempt('fft', emlfft.FFT, 4096)
 attempt('iir new', emliir.new, coefficients)
@@ -98,7 +98,7 @@ EXPECTED = {
     'neighbors new': 'model items: 8000 items',
     'neighbors load': 'model items: 10000 items',
     'trees new': 'model nodes: 5000 items',
-    'trees load_model': "model's input keys: 60000 items",
+    'trees load_model': "model's input keys: 30000 items",
 }
 
 

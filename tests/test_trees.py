@@ -166,7 +166,7 @@ def test_classifiers_match_sklearn(device):
         proba = proba.reshape(len(X), -1)
         proba_error = float(np.abs(proba - estimator.predict_proba(X)).max())
         rows[name] = [float(np.mean(preds == expected)), len(X), cmodel.n_nodes, cmodel.leaf_words, proba_error]
-        np.testing.assert_array_equal(preds, cmodel.predict(X), err_msg=name)
+        np.testing.assert_array_equal(preds, cmodel.predict_index(X), err_msg=name)
         np.testing.assert_array_equal(proba, cmodel.predict_proba(X), err_msg=name)
         if not np.array_equal(preds, expected):
             failures.append(name)
@@ -204,7 +204,7 @@ def test_hard_vote_mode_is_compact(device):
     rows = {}
     for name, (estimator, cmodel, X) in cases.items():
         preds = results[name][0]
-        np.testing.assert_array_equal(preds, cmodel.predict(X), err_msg=name)
+        np.testing.assert_array_equal(preds, cmodel.predict_index(X), err_msg=name)
         expected = np.searchsorted(estimator.classes_, estimator.predict(X))
         rows[name] = [float(np.mean(preds == expected)), len(X), cmodel.n_nodes, cmodel.leaf_words,
                       convert(estimator).leaf_words]

@@ -89,3 +89,47 @@ def test_every_truncation_is_refused_on_the_device(device):
         assert old[0].startswith('missing end line') and old[1] == 'ok'
         assert 'checksum mismatch' in damaged
         assert extra.endswith('data after the end line')
+
+
+LABELS_SCRIPT = """\
+import emltrees, emltest
+with open('names.txt') as f:
+    names = f.read().split()
+for name in names:
+    with open(name + '.csv') as f:
+        model = emltrees.load(f)
+    X = emltest.read_array(name + '.bin', 'f')
+    n = model.n_features
+    emltest.emit(name, list(model.classes), [model.classes[model.predict(X[i:i + n])] for i in range(0, len(X), n)])
+"""
+
+
+def test_models_know_their_class_labels(device):
+    """classes_ (ints or strings) travel in the file: device model.classes,
+    and the host twin's predict returns labels."""
+    import xgboost
+    X, y = datasets.load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    names = np.array(['setosa', 'versicolor', 'virginica'])[y]
+    models = {
+        'str-rf': RandomForestClassifier(n_estimators=3, max_depth=3, random_state=1).fit(X, names),
+        'int-dt': DecisionTreeClassifier(max_depth=3, random_state=1).fit(X, y * 10 - 5),
+        'str-gb': __import__('sklearn.ensemble', fromlist=['x']).GradientBoostingClassifier(
+            n_estimators=5, random_state=1).fit(X, names),
+        'int-xgb': xgboost.XGBClassifier(n_estimators=5, max_depth=2).fit(X, y),
+    }
+    rows = X[::5]
+    files = {'names.txt': ' '.join(models)}
+    for name, est in models.items():
+        cmodel = convert(est)
+        np.testing.assert_array_equal(cmodel.predict(rows), est.predict(rows))
+        text = cmodel.save()
+        if 'k,boost' not in text:
+            np.testing.assert_array_equal(load_csv(text).classes_, est.classes_)
+        files[name + '.csv'] = text
+        files[name + '.bin'] = rows.tobytes()
+    out = device.run(LABELS_SCRIPT, files=files)
+    for name, classes, labels in out.results:
+        est = models[name]
+        assert classes == list(est.classes_)
+        assert labels == list(est.predict(rows)), name

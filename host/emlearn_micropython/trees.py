@@ -13,6 +13,7 @@ File lines (see README, section trees):
 """
 import numpy as np
 
+from .export.labels import labels_line, parse_labels
 from .export.text import check_end_line, parse_bits, with_end_line
 
 SUPPORTED = (
@@ -137,6 +138,8 @@ class Model:
                        f'needs new({self.n_trees}, {max(self.n_nodes, 1)}, {self.leaf_words})')
         out += [f's,{self.n_trees},{max(self.n_nodes, 1)},{self.leaf_words}',
                 f'f,{self.n_features}', f'c,{self.n_classes}', f'lb,{self.leaf_bits}']
+        if self.is_classifier:
+            out.append(labels_line(self.classes_))
         for leaf in self.leaves:
             if self.is_classifier:
                 out.append('l,' + ','.join(str(v) for v in leaf))
@@ -201,10 +204,14 @@ class Model:
         s = np.float32(1.0 / self.n_trees)
         return s * np.float32(1.0 / self.full_weight) if self.is_classifier else s
 
+    def predict_index(self, X):
+        """The device's predict: class indices (into classes_)."""
+        return np.argmax(self._vote_sums(X), axis=1)
+
     def predict(self, X):
-        """Class indices (into classes_) for a classifier, floats for a regressor."""
+        """Class labels (classes_) for a classifier, floats for a regressor."""
         if self.is_classifier:
-            return np.argmax(self._vote_sums(X), axis=1)
+            return np.asarray(self.classes_)[self.predict_index(X)]
         values = np.array([v[0] for v in self.leaves], dtype=np.uint32).view(np.float32)
         total = np.zeros(len(X), dtype=np.float32)
         for leaves in self._leaf_indices(X):
@@ -251,6 +258,10 @@ def load_csv(text, strict=True):
             model.is_classifier = model.n_classes > 0
         elif tag == 'lb':
             leaf_bits = int(rest[0])
+        elif tag == 'y':
+            model.classes_ = parse_labels(rest)
+        elif tag == 'k' and rest[:1] != ['forest']:
+            raise ValueError(f'load_csv reads forest files; this one is k,{",".join(rest)}')
         elif tag == 'l' and model.is_classifier:
             model.leaves.append(tuple(int(v) for v in rest))
         elif tag == 'l':
@@ -262,6 +273,8 @@ def load_csv(text, strict=True):
             children = [i + int(c) if int(c) >= 0 else int(c) for c in rest[2:4]]
             model.nodes.append([int(rest[0]), _float32([rest[1]] + rest[4:5], exact_key=True)] + children)
     model.leaf_bits = leaf_bits
+    if model.is_classifier and model.classes_ is None:
+        model.classes_ = np.arange(model.n_classes)
     model.full_weight = 1 if leaf_bits in (0, 32) else 255 if leaf_bits <= 8 else 1 << leaf_bits
     model.n_trees, model.n_nodes, model.n_leaves = len(model.roots), len(model.nodes), len(model.leaves)
     model.leaf_words = model.n_leaves + sum(len(v) for v in model.leaves if len(v) > 1)

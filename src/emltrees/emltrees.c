@@ -41,6 +41,8 @@ static mp_obj_t model_alloc(mp_int_t max_trees, mp_int_t max_nodes, mp_int_t max
     o->sums_capacity = 0;
     o->base_capacity = 0;
     o->loaded = false;
+    o->classes = mp_const_none;
+    o->n_labels = 0;
     o->reached = EMLMP_NEW(int32_t, max_trees, "the model's tree scratch");
     EmlTreesNode *nodes = EMLMP_NEW(EmlTreesNode, max_nodes, "the model nodes");
     int32_t *roots = EMLMP_NEW(int32_t, max_trees, "the model roots");
@@ -229,6 +231,9 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         v = t->n_leaves + t->n_vector_words;
     } else if (attr == MP_QSTR_n_outputs) {
         v = t->n_outputs;
+    } else if (attr == MP_QSTR_classes) {
+        dest[0] = ((model_obj_t *)MP_OBJ_TO_PTR(self_in))->classes;
+        return;
     } else {
         return;
     }

@@ -17,6 +17,8 @@ typedef struct {
     int32_t keys_capacity;
     int32_t sums_capacity;
     int32_t base_capacity;
+    mp_obj_t classes;       // tuple of the y line's labels, or None
+    int32_t n_labels;
     bool loaded;
 } model_obj_t;
 

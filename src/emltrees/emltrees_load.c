@@ -186,13 +186,39 @@ static EmlError load_base(model_obj_t *o, EmlTextCursor *c, int32_t line) {
     return EmlOk;
 }
 
+// "y,int,<label>,..." or "y,str,<label>,...": model.classes, in class order.
+static void load_labels(model_obj_t *o, EmlTextCursor *c, int32_t line) {
+    const char *s;
+    size_t len;
+    if (!eml_text_next(c, &s, &len) || !(eml_text_is(s, len, "int") || eml_text_is(s, len, "str"))) {
+        emltrees_raise_line(line, "malformed y line: expected y,int,... or y,str,...");
+    }
+    const bool ints = s[0] == 'i';
+    EmlTextCursor count = *c;
+    int32_t n = 0;
+    while (eml_text_next(&count, &s, &len)) {
+        n++;
+    }
+    mp_obj_t *items = EMLMP_NEW(mp_obj_t, n, "the class labels");
+    for (int32_t i = 0; i < n; i++) {
+        int32_t v;
+        eml_text_next(c, &s, &len);
+        if (ints && !eml_text_int(s, len, &v)) {
+            emltrees_raise_line(line, "malformed integer label");
+        }
+        items[i] = ints ? mp_obj_new_int(v) : mp_obj_new_str(s, len);
+    }
+    o->classes = mp_obj_new_tuple(n, items);
+    o->n_labels = n;
+}
+
 // The line's tag as one char ('B' for lb), 0 for lines to skip.
 static char line_kind(const char *tag, size_t len) {
     if (len == 2) {
         return (tag[0] == 'l' && tag[1] == 'b') ? 'B' : 0;
     }
     const char k = tag[0];
-    const bool known = k == 'f' || k == 'c' || k == 'k' || k == 'm' || k == 'b' || k == 'l' || k == 'r' || k == 'n';
+    const bool known = k == 'f' || k == 'c' || k == 'k' || k == 'm' || k == 'b' || k == 'l' || k == 'r' || k == 'n' || k == 'y';
     return (len == 1 && known) ? k : 0;
 }
 
@@ -220,6 +246,8 @@ static void load_line(model_obj_t *o, const char *data, size_t len, int32_t line
         t->missing = load_int(&c, line) != 0;
     } else if (kind == 'b') {
         err = load_base(o, &c, line);
+    } else if (kind == 'y') {
+        load_labels(o, &c, line);
     } else if (kind == 'r') {
         err = eml_trees_add_root(t, load_int(&c, line));
     } else if (kind == 'l') {
@@ -293,6 +321,8 @@ static mp_float_t py_reciprocal(int32_t n) {
 void emltrees_read(model_obj_t *o, emltrees_reader_t *r) {
     EmlTrees *t = &o->trees;
     o->loaded = false;
+    o->classes = mp_const_none;
+    o->n_labels = 0;
     eml_trees_init(t, t->nodes, t->nodes_capacity, t->roots, t->roots_capacity, t->leaves, t->leaves_capacity);
     for (;;) {
         size_t len;
@@ -316,6 +346,10 @@ void emltrees_read(model_obj_t *o, emltrees_reader_t *r) {
     const EmlError err = eml_trees_finish(t, &bad);
     if (err != EmlOk) {
         raise_finish(t, err, bad);
+    }
+    if (o->classes != mp_const_none && o->n_labels != t->n_classes) {
+        EMLMP_RAISE(&mp_type_ValueError, "model: %d class labels for %d classes", EMLMP_INT(o->n_labels),
+                    EMLMP_INT(t->n_classes));
     }
     // Reciprocals by the firmware's division: the C core never divides.
     t->scale = (float)py_reciprocal(t->n_trees);

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .labels import labels_line
 from .text import float32_hex, with_end_line
 
 F = np.float32
@@ -94,6 +95,8 @@ class AdditiveModel:
         out += [f's,{self.n_trees},{max(self.n_nodes, 1)},{self.leaf_words}', f'f,{self.n_features}',
                 f'c,{self.n_classes}', f'k,{self.kind}' + (f',{self.link}' if self.kind == 'boost' else ''),
                 'lb,32', 'b,' + ','.join(float32_hex(v) for v in self.base)]
+        if self.is_classifier:
+            out.append(labels_line(self.classes_))
         if self.missing:
             out.append('m,1')
         out += [f'l,{float(v):.9g},{float32_hex(v)}' for v in self.leaves]
@@ -163,8 +166,9 @@ class AdditiveModel:
             total = total + values
         return -exp32(-(total * self.base[0]))
 
-    def predict(self, X):
-        """Class indices (into classes_), values, or 1/-1 for isolation."""
+    def predict_index(self, X):
+        """The device's predict: class indices (into classes_), values, or
+        1/-1 for isolation."""
         if self.kind == 'isolation':
             return np.where(self.decision_function(X) < 0, -1, 1)
         margins = self.decision_function(X)
@@ -173,6 +177,11 @@ class AdditiveModel:
         if self.n_outputs == 1:
             return (margins > 0).astype(int)
         return np.argmax(margins, axis=1)
+
+    def predict(self, X):
+        """Class labels (classes_), values, or 1/-1 for isolation."""
+        index = self.predict_index(X)
+        return np.asarray(self.classes_)[index] if self.is_classifier else index
 
     def predict_proba(self, X):
         if not self.is_classifier:

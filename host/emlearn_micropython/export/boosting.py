@@ -25,7 +25,13 @@ def floor_float32(t):
     """The largest float32 <= t (float64 arrays): x <= t iff x <= it."""
     t = np.asarray(t, dtype=np.float64)
     f = t.astype(F)
-    return np.where(f.astype(np.float64) > t, np.nextafter(f, F(-np.inf)), f).astype(F)
+    return np.where(f.astype(np.float64) > t, _below(f), f).astype(F)
+
+
+def _below(f):
+    """The next float32 below f (a subnormal near 0 is fine)."""
+    with np.errstate(under='ignore'):
+        return np.nextafter(f, F(-np.inf))
 
 
 def _link(is_classifier, n_classes):
@@ -97,7 +103,7 @@ def _xgb_tree(tree):
         raise ValueError('categorical splits are not supported')
     left = np.array(tree['left_children'])
     cond = np.array(tree['split_conditions'], dtype=F)
-    threshold = np.nextafter(cond, F(-np.inf))      # x < c  <=>  x <= float32 below c
+    threshold = _below(cond)      # x < c  <=>  x <= the float32 below c
     return Tree(np.array(tree['split_indices']), threshold, left, np.array(tree['right_children']),
                 np.array(tree['default_left'], dtype=bool), np.where(left < 0, cond.astype(np.float64), 0.0))
 
