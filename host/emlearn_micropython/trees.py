@@ -114,6 +114,17 @@ class Model:
             self.leaves.append(leaf)
         return -self._leaf_ids[leaf] - 1
 
+    def _threshold(self, feature, t):
+        return floor_float32(t)
+
+    def _header(self):
+        """Lines between lb and the leaves (the int16 model's d, qo, qs)."""
+        return []
+
+    def _node_line(self, feature, threshold, jump):
+        return (f'n,{feature},{float(threshold):.9g},{jump[0]},{jump[1]},'
+                f'0x{float32_bits(threshold):08x}')
+
     def _add_tree(self, tree):
         left, right = tree.children_left, tree.children_right
         decision = np.flatnonzero(left != -1)
@@ -125,7 +136,7 @@ class Model:
         if len(decision) == 0:
             return self._leaf(tree.value[0])
         for i in decision:
-            threshold = floor_float32(tree.threshold[i])
+            threshold = self._threshold(int(tree.feature[i]), tree.threshold[i])
             self.nodes.append([int(tree.feature[i]), threshold, ref(int(left[i])), ref(int(right[i]))])
         return index[int(decision[0])]
 
@@ -140,6 +151,7 @@ class Model:
                 f'f,{self.n_features}', f'c,{self.n_classes}', f'lb,{self.leaf_bits}']
         if self.is_classifier:
             out.append(labels_line(self.classes_))
+        out += self._header()
         for leaf in self.leaves:
             if self.is_classifier:
                 out.append('l,' + ','.join(str(v) for v in leaf))
@@ -149,8 +161,7 @@ class Model:
         out += [f'r,{r}' for r in self.roots]
         for i, (feature, threshold, left, right) in enumerate(self.nodes):
             jump = [c - i if c >= 0 else c for c in (left, right)]
-            out.append(f'n,{feature},{float(threshold):.9g},{jump[0]},{jump[1]},'
-                       f'0x{float32_bits(threshold):08x}')
+            out.append(self._node_line(feature, threshold, jump))
         return out
 
     def save(self, file=None, name=None, format='csv'):
@@ -165,17 +176,21 @@ class Model:
 
     # ---- prediction as on the device ----
 
-    def _leaf_indices(self, X):
+    def _keys(self, X, thresholds):
+        """Integers that compare as the device compares: inputs, thresholds."""
         X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(f'X must have shape (n, {self.n_features})')
         if np.isnan(X).any():
             raise ValueError('X contains nan')
-        keys = float32_keys(X)
+        return float32_keys(X), float32_keys(np.array(thresholds, dtype=np.float32))
+
+    def _leaf_indices(self, X):
+        if np.ndim(X) != 2 or np.shape(X)[1] != self.n_features:
+            raise ValueError(f'X must have shape (n, {self.n_features})')
+        keys, thresholds = self._keys(X, [n[1] for n in self.nodes])
         nodes = np.zeros((len(self.nodes), 4), dtype=np.int64)
         if self.nodes:
             nodes[:, [0, 2, 3]] = [(n[0], n[2], n[3]) for n in self.nodes]
-            nodes[:, 1] = float32_keys(np.array([n[1] for n in self.nodes], dtype=np.float32))
+            nodes[:, 1] = thresholds
         rows = np.arange(len(X))
         out = []
         for root in self.roots:
@@ -283,12 +298,15 @@ def load_csv(text, strict=True):
     return model
 
 
-def convert(estimator, method='inline', leaf_bits=None):
+def convert(estimator, method='inline', leaf_bits=None, dtype='float32', scaler=None):
     """Convert a fitted scikit-learn tree or forest. `method` is accepted for
     compatibility with emlearn ('inline' or 'loadable': the same file).
     leaf_bits: None (soft vote, exact: 24 bits, fewer for > 127 trees),
     9..24 (soft vote weights of that many bits), or 0 (hard vote: each tree
-    votes for one class; less RAM, may differ from scikit-learn)."""
+    votes for one class; less RAM, may differ from scikit-learn).
+    dtype='int16': integer thresholds and array('h') inputs (8 bytes per
+    node); exact for integer features, or give a fitted
+    neighbors.Int16Scaler for float features (saved in the file)."""
     if method not in ('inline', 'loadable'):
         raise ValueError(f"unsupported method {method!r}: use 'inline'")
     from .export import boosting
@@ -298,4 +316,9 @@ def convert(estimator, method='inline', leaf_bits=None):
     if kind == 'IsolationForest':
         from .export.isolation import convert_isolation
         return convert_isolation(estimator)
+    if dtype == 'int16':
+        from .export.trees_int16 import Int16Model
+        return Int16Model(estimator, leaf_bits=leaf_bits, scaler=scaler)
+    if dtype != 'float32' or scaler is not None:
+        raise ValueError(f"dtype must be 'float32' or 'int16' (scaler only with int16), got {dtype!r}")
     return Model(estimator, leaf_bits=leaf_bits)

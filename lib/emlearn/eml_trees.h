@@ -97,8 +97,19 @@ typedef struct {
     int32_t child[2];
 } EmlTreesNode;
 
+// A decision node of an int16 model, 8 bytes: go to child[0] when
+// x[feature] <= threshold (int16 inputs, integer compare), else child[1].
+// A child is a jump >= 1 to a later node (in nodes), or -k-1 for leaf k;
+// roots are node indices (or -k-1).
+typedef struct {
+    int16_t threshold;
+    uint16_t feature;
+    int16_t child[2];
+} EmlTreesNode16;
+
 typedef struct {
     EmlTreesNode *nodes;    // nodes_capacity nodes, n_nodes used
+    EmlTreesNode16 *nodes16; // the same memory, for int16 models (as many nodes)
     int32_t nodes_capacity;
     int32_t *roots;         // roots_capacity, n_trees used: node byte offset, or -k-1 for leaf k
     int32_t roots_capacity;
@@ -132,6 +143,7 @@ typedef struct {
     // {ln 2 / (n_trees * c(max_samples)), offset_}.
     const float *base;
     int32_t n_base;
+    int32_t int16;          // int16 model: EmlTreesNode16 nodes, array('h') inputs
 } EmlTrees;
 
 // The order-preserving integer of a float32 bit pattern: sign-magnitude to
@@ -180,6 +192,15 @@ static inline EmlError eml_trees_init(EmlTrees *t, EmlTreesNode *nodes, int32_t 
     t->per_output = 0;
     t->base = NULL;
     t->n_base = 0;
+    t->int16 = 0;
+    t->nodes16 = (EmlTreesNode16 *)(void *)nodes;
+    return EmlOk;
+}
+
+// Before any root or node: an int16 model (eml_trees_add_node16).
+static inline EmlError eml_trees_set_int16(EmlTrees *t) {
+    EML_PRECONDITION(t->n_nodes == 0 && t->n_trees == 0, EmlUnsupported);
+    t->int16 = 1;
     return EmlOk;
 }
 
@@ -275,7 +296,7 @@ static inline EmlError eml_trees_add_root(EmlTrees *t, int32_t root) {
     EML_PRECONDITION(root >= -EML_TREES_MAX_INDEX - 1 && root < EML_TREES_MAX_NODES, EmlOutOfRange);
     EML_PRECONDITION(t->n_trees < EML_TREES_MAX_INDEX, EmlOutOfRange);
     if (t->n_trees < t->roots_capacity) {
-        t->roots[t->n_trees] = (root >= 0) ? root * (int32_t)sizeof(EmlTreesNode) : root;
+        t->roots[t->n_trees] = (root >= 0 && !t->int16) ? root * (int32_t)sizeof(EmlTreesNode) : root;
     }
     t->n_trees += 1;
     return EmlOk;
@@ -330,6 +351,31 @@ static inline EmlError eml_trees_add_node(EmlTrees *t, int32_t feature, int32_t 
     return eml_trees_add_node_nan(t, feature, threshold_key, left, right, 0);
 }
 
+// An int16 model's decision node: left when x[feature] <= threshold;
+// children as in files (a jump >= 1, or -k-1 for leaf k), within int16.
+static inline EmlError eml_trees_add_node16(EmlTrees *t, int32_t feature, int32_t threshold, int32_t left,
+                                            int32_t right) {
+    EML_PRECONDITION(t->n_features >= 1 && t->int16, EmlUninitialized);
+    EML_PRECONDITION(feature >= 0 && feature < t->n_features, EmlOutOfRange);
+    EML_PRECONDITION(threshold >= -32768 && threshold <= 32767, EmlOutOfRange);
+    EML_PRECONDITION(left != 0 && right != 0 && left >= -32768 && left <= 32767 && right >= -32768 && right <= 32767,
+                     EmlOutOfRange);
+    EML_PRECONDITION(t->n_nodes < EML_TREES_MAX_NODES, EmlOutOfRange);
+    if (t->n_nodes < t->nodes_capacity) {
+        EmlTreesNode16 *n = &t->nodes16[t->n_nodes];
+        n->threshold = (int16_t)threshold;
+        n->feature = (uint16_t)feature;
+        n->child[0] = (int16_t)left;
+        n->child[1] = (int16_t)right;
+    }
+    t->n_nodes += 1;
+    return EmlOk;
+}
+
+static inline int32_t eml_trees_child16_ok(const EmlTrees *t, int32_t i, int32_t child) {
+    return (child >= 0) ? (i + child < t->n_nodes) : (-(child + 1) < t->n_leaves);
+}
+
 static inline int32_t eml_trees_child_ok(const EmlTrees *t, int32_t child) {
     return (child >= 0) ? (child < t->n_nodes * (int32_t)sizeof(EmlTreesNode)) : (-(child + 1) < t->n_leaves);
 }
@@ -349,9 +395,16 @@ static inline EmlError eml_trees_finish(EmlTrees *t, int32_t *bad) {
     }
     for (int32_t i = 0; i < t->n_trees; i++) {
         *bad = i;
-        EML_PRECONDITION(eml_trees_child_ok(t, t->roots[i]), EmlOutOfRange);
+        const int32_t root = t->roots[i];
+        EML_PRECONDITION(t->int16 ? (root < t->n_nodes && -(root + 1) < t->n_leaves) : eml_trees_child_ok(t, root),
+                         EmlOutOfRange);
     }
-    for (int32_t i = 0; i < t->n_nodes; i++) {
+    for (int32_t i = 0; i < t->n_nodes && t->int16; i++) {
+        *bad = i;
+        EML_PRECONDITION(eml_trees_child16_ok(t, i, t->nodes16[i].child[0]), EmlOutOfRange);
+        EML_PRECONDITION(eml_trees_child16_ok(t, i, t->nodes16[i].child[1]), EmlOutOfRange);
+    }
+    for (int32_t i = 0; i < t->n_nodes && !t->int16; i++) {
         *bad = i;
         EML_PRECONDITION(eml_trees_child_ok(t, t->nodes[i].child[0] >> 8), EmlOutOfRange);
         EML_PRECONDITION(eml_trees_child_ok(t, t->nodes[i].child[1] >> 8), EmlOutOfRange);
@@ -546,9 +599,30 @@ static inline int32_t eml_trees_walk_nan(const EmlTrees *t, int32_t i) {
     return -(i + 1);
 }
 
+// An int16 model: the leaf that tree root i reaches for int16 input x.
+EML_TREES_HOT int32_t eml_trees_walk16(const EmlTreesNode16 *nodes, const int16_t *x, int32_t i) {
+    while (i >= 0) {
+        const EmlTreesNode16 *n = &nodes[i];
+        const int32_t c = n->child[x[n->feature] > n->threshold];
+        i = (c >= 0) ? i + c : c;
+    }
+    return -(i + 1);
+}
+
+// Sets the input of an int16 model: n_features int16 values.
+static inline void eml_trees_set_input16(EmlTrees *t, const int16_t *x) {
+    t->input = x;
+    t->nan_row = 0;
+}
+
 // Fills t->reached[tree] for the current input, NaN-aware when it has NaNs.
 static inline void eml_trees_reach_all(const EmlTrees *t) {
-    if (t->nan_row) {
+    if (t->int16) {
+        const int16_t *x = (const int16_t *)t->input;
+        for (int32_t tree = 0; tree < t->n_trees; tree++) {
+            t->reached[tree] = eml_trees_walk16(t->nodes16, x, t->roots[tree]);
+        }
+    } else if (t->nan_row) {
         for (int32_t tree = 0; tree < t->n_trees; tree++) {
             t->reached[tree] = eml_trees_walk_nan(t, t->roots[tree]);
         }
@@ -591,7 +665,7 @@ static inline int32_t eml_trees_vote(const EmlTrees *t) {
         eml_trees_add_votes(t, t->reached[tree]);
     }
 #else
-    if (t->nan_row) {
+    if (t->nan_row || t->int16) {
         eml_trees_reach_all(t);
         for (int32_t tree = 0; tree < t->n_trees; tree++) {
             eml_trees_add_votes(t, t->reached[tree]);

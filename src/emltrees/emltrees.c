@@ -43,6 +43,7 @@ static mp_obj_t model_alloc(mp_int_t max_trees, mp_int_t max_nodes, mp_int_t max
     o->loaded = false;
     o->classes = mp_const_none;
     o->n_labels = 0;
+    o->scaler[0] = o->scaler[1] = NULL;
     o->reached = EMLMP_NEW(int32_t, max_trees, "the model's tree scratch");
     EmlTreesNode *nodes = EMLMP_NEW(EmlTreesNode, max_nodes, "the model nodes");
     int32_t *roots = EMLMP_NEW(int32_t, max_trees, "the model roots");
@@ -107,6 +108,10 @@ static model_obj_t *map_input(mp_obj_t self_in, mp_obj_t x) {
     mp_buffer_info_t buf;
     mp_get_buffer_raise(x, &buf, MP_BUFFER_READ);
     const int32_t n = o->trees.n_features;
+    if (o->trees.int16) {
+        eml_trees_set_input16(&o->trees, emlmp_array(x, 'h', false, (size_t)n, "x (int16 model)", NULL));
+        return o;
+    }
     if ((buf.typecode == 'f' && buf.len == (size_t)n * 4) || (buf.typecode == 'h' && buf.len == (size_t)n * 2)) {
         if (buf.typecode == 'h') {
             eml_trees_set_input_int16(&o->trees, buf.buf);
@@ -191,6 +196,22 @@ static mp_obj_t score_samples(mp_obj_t self_in, mp_obj_t x) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(score_samples_obj, score_samples);
 
+// int16 models with a scaler: quantize(x_float, x_int16) as Int16Scaler.
+static mp_obj_t quantize(mp_obj_t self_in, mp_obj_t x, mp_obj_t out) {
+    model_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    const size_t n = (size_t)o->trees.n_features;
+    if (!o->loaded || o->scaler[0] == NULL || o->scaler[1] == NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("quantize needs an int16 model with qo and qs lines"));
+    }
+    const int32_t bad = eml_quantize_int16(emlmp_array(x, 'f', false, n, "x", NULL), o->scaler[0], o->scaler[1],
+                                           emlmp_array(out, 'h', true, n, "out", NULL), (int32_t)n);
+    if (bad >= 0) {
+        EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(bad));
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(quantize_obj, quantize);
+
 static const mp_obj_base_t *method(qstr attr) {
     if (attr == MP_QSTR_predict) {
         return &predict_obj.base;
@@ -200,6 +221,8 @@ static const mp_obj_base_t *method(qstr attr) {
         return &decision_function_obj.base;
     } else if (attr == MP_QSTR_score_samples) {
         return &score_samples_obj.base;
+    } else if (attr == MP_QSTR_quantize) {
+        return &quantize_obj.base;
     }
     return NULL;
 }

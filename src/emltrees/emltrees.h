@@ -5,6 +5,7 @@
 #include "emlmp.h"
 #include "eml_trees.h"
 #include "eml_text.h"
+#include "eml_quantize.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -17,6 +18,8 @@ typedef struct {
     int32_t keys_capacity;
     int32_t sums_capacity;
     int32_t base_capacity;
+    float *scaler[2];       // int16 models: per-feature offset and scale (qo, qs lines), or NULL
+    int32_t scaler_length[2];
     mp_obj_t classes;       // tuple of the y line's labels, or None
     int32_t n_labels;
     bool loaded;

@@ -41,7 +41,7 @@ static void ensure_scratch(model_obj_t *o, int32_t n_features, int32_t n_classes
 
 static const char *load_error(char tag, EmlError err) {
     if (err == EmlUninitialized) {
-        return (tag == 'n') ? "node before the f line" : "leaf before the c line";
+        return (tag == 'n') ? "node before the f line (or d,int16 missing for an int16 node)" : "leaf before the c line";
     }
     if (err == EmlUnsupported) {
         return (tag == 'B') ? "unsupported leaf bits"
@@ -49,7 +49,7 @@ static const char *load_error(char tag, EmlError err) {
                               : "f, c, k and lb must come before leaves and nodes";
     }
     if (err == EmlSizeMismatch) {
-        return "leaf needs 1 value or one per class";
+        return (tag == 'O' || tag == 'S') ? "scaler needs one value per feature" : "leaf needs 1 value or one per class";
     }
     switch (tag) {
         case 'n': return "node feature or child out of range";
@@ -111,6 +111,13 @@ static EmlError load_node(model_obj_t *o, EmlTextCursor *c, int32_t line) {
         !eml_text_int(s[2], len[2], &left) || !eml_text_int(s[3], len[3], &right)) {
         emltrees_raise_line(line, "malformed node");
     }
+    if (o->trees.int16) {
+        int32_t threshold;
+        if (n != 4 || !eml_text_int(s[1], len[1], &threshold)) {
+            emltrees_raise_line(line, "malformed int16 node: expected n,feature,threshold,left,right");
+        }
+        return eml_trees_add_node16(&o->trees, feature, threshold, left, right);
+    }
     if (n == 6 && (!eml_text_int(s[5], len[5], &nan_left) || nan_left < 0 || nan_left > 1)) {
         emltrees_raise_line(line, "malformed nan direction: expected 0 or 1");
     }
@@ -161,8 +168,9 @@ static EmlError load_kind(EmlTrees *t, EmlTextCursor *c, int32_t line) {
     return eml_trees_set_kind(t, kind, link);
 }
 
-// "b,0xbits,...": boosting's base margins, or isolation's scale and offset.
-static EmlError load_base(model_obj_t *o, EmlTextCursor *c, int32_t line) {
+// "<tag>,0xbits,...": float32 values into *values (reallocated when
+// longer than *capacity); returns how many.
+static int32_t load_floats(EmlTextCursor *c, int32_t line, float **values, int32_t *capacity) {
     EmlTextCursor count = *c;
     const char *s;
     size_t len;
@@ -170,20 +178,44 @@ static EmlError load_base(model_obj_t *o, EmlTextCursor *c, int32_t line) {
     while (eml_text_next(&count, &s, &len)) {
         n++;
     }
-    if (n > o->base_capacity) {
-        o->base_values = EMLMP_NEW(float, n, "the model's base values");
-        o->base_capacity = n;
+    if (n > *capacity) {
+        *values = EMLMP_NEW(float, n, "the model's float values");
+        *capacity = n;
     }
     for (int32_t i = 0; i < n; i++) {
         uint32_t bits;
         if (!eml_text_next(c, &s, &len) || !eml_text_bits(s, len, &bits) || eml_trees_is_nan(bits)) {
-            emltrees_raise_line(line, "malformed base value: expected 0x and 8 hex digits");
+            emltrees_raise_line(line, "malformed float: expected 0x and 8 hex digits");
         }
-        o->base_values[i] = eml_text_bits_float(bits);
+        (*values)[i] = eml_text_bits_float(bits);
     }
+    return n;
+}
+
+// "b,...": boosting's base margins, or isolation's scale and offset.
+static EmlError load_base(model_obj_t *o, EmlTextCursor *c, int32_t line) {
+    o->trees.n_base = load_floats(c, line, &o->base_values, &o->base_capacity);
     o->trees.base = o->base_values;
-    o->trees.n_base = n;
     return EmlOk;
+}
+
+// "qo,..." / "qs,...": an int16 model's scaler (offset, scale per feature).
+static EmlError load_scaler(model_obj_t *o, EmlTextCursor *c, int32_t line, int which) {
+    int32_t capacity = 0;
+    o->scaler[which] = NULL;
+    const int32_t n = load_floats(c, line, &o->scaler[which], &capacity);
+    o->scaler_length[which] = n;
+    return (n == o->trees.n_features) ? EmlOk : EmlSizeMismatch;
+}
+
+// "d,int16": an int16 model (before roots and nodes).
+static EmlError load_dtype(EmlTrees *t, EmlTextCursor *c, int32_t line) {
+    const char *s, *extra;
+    size_t len, extra_len;
+    if (!eml_text_next(c, &s, &len) || !eml_text_is(s, len, "int16") || eml_text_next(c, &extra, &extra_len)) {
+        emltrees_raise_line(line, "malformed d line: expected d,int16");
+    }
+    return eml_trees_set_int16(t);
 }
 
 // "y,int,<label>,..." or "y,str,<label>,...": model.classes, in class order.
@@ -215,10 +247,11 @@ static void load_labels(model_obj_t *o, EmlTextCursor *c, int32_t line) {
 // The line's tag as one char ('B' for lb), 0 for lines to skip.
 static char line_kind(const char *tag, size_t len) {
     if (len == 2) {
-        return (tag[0] == 'l' && tag[1] == 'b') ? 'B' : 0;
+        return eml_text_is(tag, len, "lb") ? 'B' : eml_text_is(tag, len, "qo") ? 'O'
+                                               : eml_text_is(tag, len, "qs") ? 'S' : 0;
     }
     const char k = tag[0];
-    const bool known = k == 'f' || k == 'c' || k == 'k' || k == 'm' || k == 'b' || k == 'l' || k == 'r' || k == 'n' || k == 'y';
+    const bool known = k == 'f' || k == 'c' || k == 'k' || k == 'm' || k == 'b' || k == 'l' || k == 'r' || k == 'n' || k == 'y' || k == 'd';
     return (len == 1 && known) ? k : 0;
 }
 
@@ -246,6 +279,10 @@ static void load_line(model_obj_t *o, const char *data, size_t len, int32_t line
         t->missing = load_int(&c, line) != 0;
     } else if (kind == 'b') {
         err = load_base(o, &c, line);
+    } else if (kind == 'd') {
+        err = load_dtype(t, &c, line);
+    } else if (kind == 'O' || kind == 'S') {
+        err = load_scaler(o, &c, line, kind == 'S');
     } else if (kind == 'y') {
         load_labels(o, &c, line);
     } else if (kind == 'r') {
@@ -323,6 +360,7 @@ void emltrees_read(model_obj_t *o, emltrees_reader_t *r) {
     o->loaded = false;
     o->classes = mp_const_none;
     o->n_labels = 0;
+    o->scaler[0] = o->scaler[1] = NULL;
     eml_trees_init(t, t->nodes, t->nodes_capacity, t->roots, t->roots_capacity, t->leaves, t->leaves_capacity);
     for (;;) {
         size_t len;

@@ -1,0 +1,64 @@
+"""int16 tree models for emltrees (issue 13): integer thresholds compared
+with array('h') inputs, 8 bytes per decision node.
+
+For integer features (counts, ADC readings) x <= t is x <= floor(t):
+exact. For float features, a fitted neighbors.Int16Scaler maps features
+and thresholds (threshold q = the scaler's own rounding of t); the device
+quantizes with model.quantize(x_float, x_int16). File lines beyond the
+float model's: `d,int16`, `qo,<offset bits>...`, `qs,<scale bits>...`, and
+nodes `n,<feature>,<int threshold>,<left>,<right>`.
+"""
+import math
+
+import numpy as np
+
+from ..trees import Model
+from .text import float32_hex
+
+INT16_MIN, INT16_MAX = -32768, 32767
+
+
+class Int16Model(Model):
+    dtype = 'int16'
+
+    def __init__(self, estimator, leaf_bits=None, scaler=None):
+        self.scaler = scaler
+        super().__init__(estimator, leaf_bits=leaf_bits)
+        for i, (feature, t, left, right) in enumerate(self.nodes):
+            if right >= 0 and right - i > INT16_MAX:
+                raise ValueError(f'int16 model: node {i} jumps {right - i} nodes (at most {INT16_MAX})')
+        if self.n_leaves > -INT16_MIN:
+            raise ValueError(f'int16 model: {self.n_leaves} distinct leaves (at most {-INT16_MIN})')
+
+    def _threshold(self, feature, t):
+        if self.scaler is None:
+            q = math.floor(t)
+        else:
+            v = (np.float32(t) - self.scaler.offset_[feature]) * self.scaler.scale_[feature]
+            q = int(np.trunc(v + np.float32(0.5) if v >= 0 else v - np.float32(0.5)))
+        if not INT16_MIN <= q <= INT16_MAX:
+            raise ValueError(f'threshold {t} of feature {feature} is {q} as int16: out of range '
+                             f'(scale the feature with neighbors.Int16Scaler)')
+        return q
+
+    def _header(self):
+        out = ['d,int16']
+        if self.scaler is not None:
+            out.append('qo,' + ','.join(float32_hex(v) for v in self.scaler.offset_))
+            out.append('qs,' + ','.join(float32_hex(v) for v in self.scaler.scale_))
+        return out
+
+    def _node_line(self, feature, threshold, jump):
+        return f'n,{feature},{threshold},{jump[0]},{jump[1]}'
+
+    def _keys(self, X, thresholds):
+        X = np.asarray(X)
+        if not np.issubdtype(X.dtype, np.integer) or X.min(initial=0) < INT16_MIN or X.max(initial=0) > INT16_MAX:
+            raise ValueError('an int16 model takes int16 inputs: use quantize() for float features')
+        return X.astype(np.int64), np.array(thresholds, dtype=np.int64)
+
+    def quantize(self, X):
+        """Float features to the int16 inputs, as the device's model.quantize."""
+        if self.scaler is None:
+            raise ValueError('quantize needs a model converted with a scaler')
+        return self.scaler.transform(X)
