@@ -2,9 +2,9 @@
 with array('h') inputs, 8 bytes per decision node.
 
 For integer features (counts, ADC readings) x <= t is x <= floor(t):
-exact. For float features, a fitted neighbors.Int16Scaler maps features
-and thresholds (threshold q = the scaler's own rounding of t); the device
-quantizes with model.quantize(x_float, x_int16). File lines beyond the
+exact. For float features, fit the estimator on Int16Scaler().fit(X)
+.transform(X) and pass the scaler: it is saved in the file, and the device
+quantizes with model.quantize(x_float, x_int16) exactly as transform(). File lines beyond the
 float model's: `d,int16`, `qo,<offset bits>...`, `qs,<scale bits>...`, and
 nodes `n,<feature>,<int threshold>,<left>,<right>`.
 """
@@ -31,11 +31,7 @@ class Int16Model(Model):
             raise ValueError(f'int16 model: {self.n_leaves} distinct leaves (at most {-INT16_MIN})')
 
     def _threshold(self, feature, t):
-        if self.scaler is None:
-            q = math.floor(t)
-        else:
-            v = (np.float32(t) - self.scaler.offset_[feature]) * self.scaler.scale_[feature]
-            q = int(np.trunc(v + np.float32(0.5) if v >= 0 else v - np.float32(0.5)))
+        q = math.floor(t)
         if not INT16_MIN <= q <= INT16_MAX:
             raise ValueError(f'threshold {t} of feature {feature} is {q} as int16: out of range '
                              f'(scale the feature with neighbors.Int16Scaler)')
