@@ -109,7 +109,8 @@ typedef struct {
 
 typedef struct {
     EmlTreesNode *nodes;    // nodes_capacity nodes, n_nodes used
-    EmlTreesNode16 *nodes16; // the same memory, for int16 models (as many nodes)
+    EmlTreesNode16 *nodes16; // the same memory, for int16 models: nodes16_capacity nodes
+    int32_t nodes16_capacity;
     int32_t nodes_capacity;
     int32_t *roots;         // roots_capacity, n_trees used: node byte offset, or -k-1 for leaf k
     int32_t roots_capacity;
@@ -194,6 +195,7 @@ static inline EmlError eml_trees_init(EmlTrees *t, EmlTreesNode *nodes, int32_t 
     t->n_base = 0;
     t->int16 = 0;
     t->nodes16 = (EmlTreesNode16 *)(void *)nodes;
+    t->nodes16_capacity = nodes_capacity + nodes_capacity / 2;   // 12-byte nodes hold 1.5 8-byte ones
     return EmlOk;
 }
 
@@ -361,7 +363,7 @@ static inline EmlError eml_trees_add_node16(EmlTrees *t, int32_t feature, int32_
     EML_PRECONDITION(left != 0 && right != 0 && left >= -32768 && left <= 32767 && right >= -32768 && right <= 32767,
                      EmlOutOfRange);
     EML_PRECONDITION(t->n_nodes < EML_TREES_MAX_NODES, EmlOutOfRange);
-    if (t->n_nodes < t->nodes_capacity) {
+    if (t->n_nodes < t->nodes16_capacity) {
         EmlTreesNode16 *n = &t->nodes16[t->n_nodes];
         n->threshold = (int16_t)threshold;
         n->feature = (uint16_t)feature;
@@ -384,7 +386,7 @@ static inline int32_t eml_trees_child_ok(const EmlTrees *t, int32_t child) {
 // index (or -1). Capacity errors come first.
 static inline EmlError eml_trees_finish(EmlTrees *t, int32_t *bad) {
     *bad = -1;
-    EML_PRECONDITION(t->n_nodes <= t->nodes_capacity, EmlCapacityExceeded);
+    EML_PRECONDITION(t->n_nodes <= (t->int16 ? t->nodes16_capacity : t->nodes_capacity), EmlCapacityExceeded);
     EML_PRECONDITION(t->n_trees <= t->roots_capacity, EmlCapacityExceeded);
     EML_PRECONDITION(t->n_leaves + t->n_vector_words <= t->leaves_capacity, EmlCapacityExceeded);
     EML_PRECONDITION(t->n_features >= 1 && t->n_classes >= 0, EmlUninitialized);

@@ -398,6 +398,7 @@ void emltrees_read(model_obj_t *o, emltrees_reader_t *r) {
 }
 
 void emltrees_read_sizes(emltrees_reader_t *r, int32_t sizes[3]) {
+    // "s,<trees>,<nodes>,<leaf words>[,int16]": int16 nodes take 2/3 of the room
     for (;;) {
         size_t len;
         const char *line = emltrees_reader_next(r, &len);
@@ -414,6 +415,12 @@ void emltrees_read_sizes(emltrees_reader_t *r, int32_t sizes[3]) {
             if (!eml_text_next(&c, &tag, &tag_len) || !eml_text_int(tag, tag_len, &sizes[i])) {
                 emltrees_raise_line(r->line, "malformed sizes line");
             }
+        }
+        if (eml_text_next(&c, &tag, &tag_len)) {
+            if (!eml_text_is(tag, tag_len, "int16") || sizes[1] < 1 || sizes[1] > EML_TREES_MAX_NODES) {
+                emltrees_raise_line(r->line, "malformed sizes line");
+            }
+            sizes[1] = (sizes[1] * 2 + 2) / 3;
         }
         return;
     }

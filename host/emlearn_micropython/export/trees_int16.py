@@ -37,6 +37,9 @@ class Int16Model(Model):
                              f'(scale the feature with neighbors.Int16Scaler)')
         return q
 
+    def lines(self, name=None):
+        return [line + ',int16' if line.startswith('s,') else line for line in super().lines(name)]
+
     def _header(self):
         out = ['d,int16']
         if self.scaler is not None:
