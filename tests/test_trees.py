@@ -199,7 +199,7 @@ def test_hard_vote_mode_is_compact(device):
         estimator = RandomForestClassifier(n_estimators=10, max_depth=8, random_state=1).fit(X_train, y_train)
         cmodel = convert(estimator, leaf_bits=0)
         assert cmodel.leaf_words == cmodel.n_leaves <= len(estimator.classes_)
-        cases[f'{data_name}-RF10-d8-vote'] = (estimator, cmodel, X_test)
+        cases[f'{data_name}-RF10-d8-vote'] = (estimator, cmodel, X_test[:sizes(device)['max_test']])
     results = run_cases(device, cases)
     rows = {}
     for name, (estimator, cmodel, X) in cases.items():
