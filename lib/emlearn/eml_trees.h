@@ -602,13 +602,20 @@ static inline int32_t eml_trees_walk_nan(const EmlTrees *t, int32_t i) {
 }
 
 // An int16 model: the leaf that tree root i reaches for int16 input x.
+// Walks a node pointer by the jumps (branching on the compare: fewest
+// instructions on in-order cores).
 EML_TREES_HOT int32_t eml_trees_walk16(const EmlTreesNode16 *nodes, const int16_t *x, int32_t i) {
-    while (i >= 0) {
-        const EmlTreesNode16 *n = &nodes[i];
-        const int32_t c = n->child[x[n->feature] > n->threshold];
-        i = (c >= 0) ? i + c : c;
+    if (i < 0) {
+        return -(i + 1);
     }
-    return -(i + 1);
+    const EmlTreesNode16 *n = nodes + i;
+    for (;;) {
+        const int32_t c = (x[n->feature] <= n->threshold) ? n->child[0] : n->child[1];
+        if (c < 0) {
+            return -(c + 1);
+        }
+        n += c;
+    }
 }
 
 // Sets the input of an int16 model: n_features int16 values.
