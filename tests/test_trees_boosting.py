@@ -222,3 +222,26 @@ def test_unsupported_boosting_is_refused():
     for name, est in refused.items():
         with pytest.raises(ValueError, match='not supported'):
             convert(est)
+
+
+def test_nan_raises_where_the_library_has_no_direction(device):
+    """GradientBoosting and IsolationForest have no NaN directions: NaN raises."""
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    files = {'gb.csv': convert(GradientBoostingClassifier(n_estimators=3, random_state=1).fit(X, y)).save(),
+             'iso.csv': convert(IsolationForest(n_estimators=3, random_state=1).fit(X)).save(),
+             'hgb.csv': convert(HistGradientBoostingClassifier(max_iter=3).fit(X, y)).save()}
+    script = """\
+import array, emltrees
+x = array.array('f', [float('nan')] * 30)
+for name in ('gb', 'iso', 'hgb'):
+    with open(name + '.csv') as f:
+        model = emltrees.load(f)
+    try:
+        print([name, 'ok', model.predict(x)])
+    except ValueError as e:
+        print([name, 'ValueError', str(e)])
+"""
+    out = device.run(script, files=files)
+    assert out.results[0] == ['gb', 'ValueError', 'x contains nan']
+    assert out.results[1] == ['iso', 'ValueError', 'x contains nan']
+    assert out.results[2][:2] == ['hgb', 'ok']

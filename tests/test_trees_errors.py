@@ -29,6 +29,28 @@ def seal(body):
     return with_end_line(body, *(sum(line.startswith(tag + ',') for line in lines) for tag in 'rnl'))
 
 
+BOOST = """f,2
+c,0
+k,boost
+lb,32
+l,1.5,0x3fc00000
+l,-2.5,0xc0200000
+r,0
+n,0,0.5,1,-1,0x3f000000
+n,1,0.25,-1,-2,0x3e800000
+"""
+INT16 = """f,2
+c,2
+d,int16
+lb,0
+l,0
+l,1
+r,0
+n,0,5,1,-2
+n,1,-7,-1,-2
+"""
+
+
 # Each case: a file's text and the capacities to load it with.
 LOAD_CASES = {
     'ok': (GOOD, (1, 2)),
@@ -59,6 +81,20 @@ LOAD_CASES = {
     'too_few_trees': (GOOD + 'r,1\n', (1, 2)),
     'too_few_leaf_words': (GOOD, (1, 2, 4)),
     'too_many_trees_for_bits': (GOOD.replace('r,0', 'r,0\n' * 200), (200, 2)),
+    'kind_word': (GOOD.replace('lb,24', 'k,bost\nlb,24'), (1, 2)),
+    'kind_link': (GOOD.replace('lb,24', 'k,boost,identity\nlb,24'), (1, 2)),
+    'kind_after_leaves': (GOOD.replace('r,0', 'k,boost,sigmoid\nr,0'), (1, 2)),
+    'boost_without_base': (BOOST, (1, 2)),
+    'boost_base_count': (BOOST.replace('c,0', 'c,0\nb,0x00000000,0x00000000'), (1, 2)),
+    'base_not_hex': (BOOST.replace('c,0', 'c,0\nb,1.5'), (1, 2)),
+    'nan_direction': (BOOST.replace('c,0', 'c,0\nb,0x00000000').replace('0x3f000000', '0x3f000000,2'),
+                      (1, 2)),
+    'labels_count': (GOOD.replace('lb,24', 'y,int,4,5,6\nlb,24'), (1, 2)),
+    'labels_kind': (GOOD.replace('lb,24', 'y,float,4,5\nlb,24'), (1, 2)),
+    'int16_threshold': (INT16.replace('n,0,5,1,-2', 'n,0,40000,1,-2'), (1, 2)),
+    'int16_bits': (INT16.replace('n,0,5,1,-2', 'n,0,5,1,-2,0x3f000000'), (1, 2)),
+    'int16_late': (INT16.replace('d,int16\n', '') + 'd,int16\n', (1, 2)),
+    'scaler_length': (INT16.replace('d,int16', 'd,int16\nqo,0x00000000'), (1, 2)),
 }
 
 ERROR_SCRIPT = """\
@@ -158,6 +194,20 @@ def test_bad_input_raises_clear_exceptions(device):
     assert got['load-too_few_leaf_words'][1].endswith('5 leaf words; new() gave 1, 2, 4')
     assert 'too many trees' in got['load-too_many_trees_for_bits'][1]
     assert 'out of range' in got['load-root_beyond_nodes'][1]
+    assert got['load-kind_word'][1].startswith('line 3: malformed k line')
+    assert got['load-kind_link'][1].startswith('line 3: k must follow c')
+    assert got['load-kind_after_leaves'][1].startswith('line 7: k must follow c')
+    assert got['load-boost_without_base'][1].startswith('model: b line needs one value per output')
+    assert got['load-boost_base_count'][1].startswith('model: b line needs one value per output')
+    assert got['load-base_not_hex'][1] == 'line 3: malformed float: expected 0x and 8 hex digits'
+    assert got['load-nan_direction'][1] == 'line 9: malformed nan direction: expected 0 or 1'
+    assert got['load-labels_count'][1] == 'model: 3 class labels for 2 classes'
+    assert got['load-labels_kind'][1].startswith('line 3: malformed y line')
+    assert got['load-int16_threshold'][1].startswith('line 8: node feature or child out of range')
+    assert got['load-int16_bits'][1].startswith('line 8: malformed int16 node')
+    assert got['load-int16_late'][1].startswith('line 9: f, c, k, d and lb must come before')
+    assert got['load-scaler_length'][1] == 'line 4: scaler needs one value per feature'
+
     assert got['predict-before-load'][0] == 'ValueError'
     assert got['counts'] == ['ok', [2, 2, 1, 2, 3, 5]]
     assert got['predict-ok'] == ['ok', 0] and got['predict-h'] == ['ok', 1]
@@ -214,6 +264,7 @@ class Part:
 
 model = emltrees.new(12, 200, 400)
 x = array.array('f', [0.0] * 64)
+xh = array.array('h', [0] * 64)
 counts = {}
 bad = []
 with open('fuzz.txt') as f:
@@ -224,7 +275,11 @@ with open('fuzz.txt') as f:
             for v in (-1e30, 0.0, 0.5, 3.0, 1e30):
                 for i in range(model.n_features):
                     x[i] = v
-                y = model.predict(x[:model.n_features])
+                    xh[i] = int(max(-32768, min(32767, v)))
+                try:
+                    y = model.predict(x[:model.n_features])
+                except TypeError:  # an int16 model
+                    y = model.predict(xh[:model.n_features])
                 if model.n_classes and not 0 <= y < model.n_classes:
                     bad.append(y)
             kind = 'loaded'
@@ -270,13 +325,18 @@ def test_loader_survives_mutated_files(device):
         convert(RandomForestClassifier(n_estimators=3, max_depth=3, random_state=1).fit(X, y)).save(),
         convert(RandomForestClassifier(n_estimators=3, max_depth=3, random_state=1).fit(X, y), leaf_bits=0).save(),
         convert(RandomForestRegressor(n_estimators=2, max_depth=3, random_state=1).fit(X, y)).save(),
+        convert(__import__('xgboost').XGBClassifier(n_estimators=3, max_depth=2).fit(X, y)).save(),
+        convert(__import__('sklearn.ensemble', fromlist=['x']).IsolationForest(
+            n_estimators=3, max_samples=16, random_state=1).fit(X)).save(),
+        convert(RandomForestClassifier(n_estimators=3, max_depth=3, random_state=1).fit(
+            np.round(X * 10), y), dtype='int16').save(),
         GOOD,
         'f,4\r\nc,3\r\nlb,8\r\nl,[255   0   0]\r\nl,[  0 237  17]\r\nl,[  0   4 250]\r\nr,0\r\n'
         'n,3,0.75,-1,1\r\nn,2,4.85,-2,-3\r\n',
     ]
     # without their end lines: this test is for the parser, not the checksum
     seeds = [seed[:seed.find('end,')] if 'end,' in seed else seed for seed in seeds]
-    blobs = [mutate(seeds[i % len(seeds)], rng) for i in range(3000)]
+    blobs = [mutate(seeds[i % len(seeds)], rng) for i in range(4000)]
     text = f'{len(blobs)}\n' + ''.join(b.rstrip('\n') + '\n\x01\n' for b in blobs)
     out = device.run(FUZZ_SCRIPT, files={'fuzz.txt': text})
     counts = dict(out.results[0])

@@ -46,7 +46,7 @@ static const char *load_error(char tag, EmlError err) {
     if (err == EmlUnsupported) {
         return (tag == 'B') ? "unsupported leaf bits"
                : (tag == 'k') ? "k must follow c and come before leaves: boost needs identity (c,0), sigmoid (c,2) or softmax"
-                              : "f, c, k and lb must come before leaves and nodes";
+                              : "f, c, k, d and lb must come before leaves and nodes";
     }
     if (err == EmlSizeMismatch) {
         return (tag == 'O' || tag == 'S') ? "scaler needs one value per feature" : "leaf needs 1 value or one per class";
