@@ -1,0 +1,143 @@
+// Host tests of eml_trees.h's additive models (boosting margins and links,
+// NaN directions, IsolationForest scores) and int16 models.
+#include <math.h>
+#include <string.h>
+#include "eml_trees.h"
+#include "eml_test.h"
+
+static uint32_t bits_of(float f) {
+    uint32_t b;
+    memcpy(&b, &f, sizeof(b));
+    return b;
+}
+
+typedef struct {
+    EmlTrees t;
+    EmlTreesNode nodes[4];
+    int32_t roots[4], keys[4], reached[4];
+    uint32_t leaves[8], sums[4];
+} Model;
+
+static void init(Model *m, int32_t n_classes, int32_t kind, int32_t link) {
+    CHECK(eml_trees_init(&m->t, m->nodes, 4, m->roots, 4, m->leaves, 8) == EmlOk);
+    CHECK(eml_trees_set_features(&m->t, 2) == EmlOk);
+    CHECK(eml_trees_set_classes(&m->t, n_classes) == EmlOk);
+    CHECK(eml_trees_set_kind(&m->t, kind, link) == EmlOk);
+    m->t.keys = m->keys;
+    m->t.sums = m->sums;
+    m->t.reached = m->reached;
+}
+
+static void leaf(Model *m, float v) {
+    const uint32_t b = bits_of(v);
+    CHECK(eml_trees_add_leaf(&m->t, &b, 1) == EmlOk);
+}
+
+// Binary: tree 0: x0 <= 0 (NaN left) ? 1.0 : -1.0; tree 1: leaf 0.5; base 0.25.
+static void test_binary(void) {
+    Model m;
+    init(&m, 2, EML_TREES_BOOST, EML_TREES_SIGMOID);
+    CHECK(eml_trees_set_kind(&m.t, EML_TREES_BOOST, EML_TREES_SOFTMAX) == EmlUnsupported);
+    leaf(&m, 1.0f);
+    leaf(&m, -1.0f);
+    leaf(&m, 0.5f);
+    CHECK(eml_trees_add_root(&m.t, 0) == EmlOk && eml_trees_add_root(&m.t, -3) == EmlOk);
+    CHECK(eml_trees_add_node_nan(&m.t, 0, eml_trees_key(bits_of(0.0f)), -1, -2, 1) == EmlOk);
+    int32_t bad;
+    CHECK(eml_trees_finish(&m.t, &bad) == EmlSizeMismatch);  // no base yet
+    const float base = 0.25f;
+    m.t.base = &base;
+    m.t.n_base = 1;
+    m.t.missing = 1;
+    CHECK(eml_trees_finish(&m.t, &bad) == EmlOk && m.t.per_output == 2);
+    const float x[3][2] = {{-1.0f, 0.0f}, {1.0f, 0.0f}, {NAN, 0.0f}};
+    const float want[3] = {1.75f, -0.25f, 1.75f};
+    for (int i = 0; i < 3; i++) {
+        float margins[3] = {0}, p[2];
+        CHECK(eml_trees_set_input_float(&m.t, x[i]) == (i == 2));
+        eml_trees_margins(&m.t, margins);
+        const float margin = margins[0];
+        CHECK(margin == want[i]);
+        CHECK(eml_trees_margin_class(&m.t, margins) == (margin > 0.0f));
+        eml_trees_link(&m.t, margins, p);
+        const double q = 1.0 / (1.0 + exp(-(double)margin));
+        CHECK(fabs(p[1] - q) < 1e-7 && fabs(p[0] - (1.0 - q)) < 1e-7);
+    }
+}
+
+// Softmax over three single-leaf trees, one per class.
+static void test_softmax(void) {
+    Model m;
+    init(&m, 3, EML_TREES_BOOST, EML_TREES_SOFTMAX);
+    const float values[3] = {1.0f, 2.0f, -3.0f}, base[3] = {0.0f, 0.5f, 0.0f};
+    for (int k = 0; k < 3; k++) {
+        leaf(&m, values[k]);
+        CHECK(eml_trees_add_root(&m.t, -k - 1) == EmlOk);
+    }
+    m.t.base = base;
+    m.t.n_base = 3;
+    int32_t bad;
+    CHECK(eml_trees_finish(&m.t, &bad) == EmlOk);
+    const float x[2] = {0.0f, 0.0f};
+    float margins[3], p[3];
+    eml_trees_set_input_float(&m.t, x);
+    eml_trees_margins(&m.t, margins);
+    CHECK(margins[1] == 2.5f && eml_trees_margin_class(&m.t, margins) == 1);
+    eml_trees_link(&m.t, margins, p);
+    const double total = exp(1.0) + exp(2.5) + exp(-3.0);
+    CHECK(fabs(p[0] - exp(1.0) / total) < 1e-7 && fabs(p[1] - exp(2.5) / total) < 1e-7);
+    CHECK(fabs(p[2] - exp(-3.0) / total) < 1e-8);
+}
+
+static void test_isolation(void) {
+    Model m;
+    init(&m, 0, EML_TREES_ISOLATION, EML_TREES_IDENTITY);
+    leaf(&m, 3.0f);
+    leaf(&m, 5.0f);
+    CHECK(eml_trees_add_root(&m.t, -1) == EmlOk && eml_trees_add_root(&m.t, -2) == EmlOk);
+    const float base[2] = {(float)(log(2.0) / (2 * 4.0)), -0.5f};
+    m.t.base = base;
+    m.t.n_base = 2;
+    int32_t bad;
+    CHECK(eml_trees_finish(&m.t, &bad) == EmlOk);
+    const float x[2] = {0.0f, 0.0f};
+    eml_trees_set_input_float(&m.t, x);
+    CHECK(fabs(eml_trees_isolation_score(&m.t) + pow(2.0, -8.0 / 8.0)) < 1e-7);
+}
+
+// int16: x0 <= 5 ? (x1 <= -7 ? leaf 0 : leaf 1) : leaf 1
+static void test_int16(void) {
+    Model m;
+    init(&m, 2, EML_TREES_FOREST, EML_TREES_IDENTITY);
+    CHECK(eml_trees_add_node16(&m.t, 0, 5, 1, -2) == EmlUninitialized);
+    CHECK(eml_trees_set_int16(&m.t) == EmlOk);
+    const uint32_t c0 = 0, c1 = 1;
+    CHECK(eml_trees_add_leaf(&m.t, &c0, 1) == EmlOk && eml_trees_add_leaf(&m.t, &c1, 1) == EmlOk);
+    CHECK(eml_trees_add_root(&m.t, 0) == EmlOk);
+    CHECK(eml_trees_add_node16(&m.t, 0, 40000, 1, -2) == EmlOutOfRange);
+    CHECK(eml_trees_add_node16(&m.t, 0, 5, 0, -2) == EmlOutOfRange);
+    CHECK(eml_trees_add_node16(&m.t, 0, 5, 1, -2) == EmlOk);
+    CHECK(eml_trees_add_node16(&m.t, 1, -7, -1, -2) == EmlOk);
+    int32_t bad;
+    CHECK(eml_trees_finish(&m.t, &bad) == EmlOk);
+    const int16_t x[4][2] = {{5, -7}, {5, -6}, {6, -100}, {-32768, 32767}};
+    const int32_t want[4] = {0, 1, 1, 1};
+    for (int i = 0; i < 4; i++) {
+        eml_trees_set_input16(&m.t, x[i]);
+        CHECK(eml_trees_vote(&m.t) == want[i]);
+    }
+    CHECK(m.t.nodes16_capacity == 6);
+}
+
+int main(void) {
+    test_binary();
+    test_softmax();
+    test_isolation();
+    test_int16();
+#ifdef TEST_TREES_VARIANT
+    TEST_DONE(TEST_TREES_VARIANT);
+#else
+    TEST_DONE("eml_trees boosting, isolation, int16");
+#endif
+    return 0;
+}
