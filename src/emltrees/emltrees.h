@@ -46,5 +46,7 @@ void emltrees_read(model_obj_t *o, emltrees_reader_t *r);
 void emltrees_read_sizes(emltrees_reader_t *r, int32_t sizes[3]);
 
 NORETURN void emltrees_raise_line(int32_t line, const char *what);
+// One line of a model file (not the end line) into the model.
+void emltrees_load_line(model_obj_t *o, const char *data, size_t len, int32_t line);
 
 #endif
