@@ -14,7 +14,7 @@ File lines (see README, section trees):
 import numpy as np
 
 from .export.labels import labels_line, parse_labels
-from .export.text import check_end_line, parse_bits, with_end_line
+from .export.text import check_end_line, parse_bits, save_model
 
 SUPPORTED = (
     'DecisionTreeClassifier', 'DecisionTreeRegressor',
@@ -166,13 +166,7 @@ class Model:
 
     def save(self, file=None, name=None, format='csv'):
         """Write the model file (when file is given) and return its text."""
-        if format != 'csv':
-            raise ValueError(f"unsupported format {format!r}: only 'csv'")
-        text = with_end_line('\n'.join(self.lines(name)) + '\n', self.n_trees, self.n_nodes, self.n_leaves)
-        if file is not None:
-            with open(file, 'w', newline='\n') as f:
-                f.write(text)
-        return text
+        return save_model(self, file, name, format)
 
     # ---- prediction as on the device ----
 

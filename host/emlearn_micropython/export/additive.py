@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .labels import labels_line
-from .text import float32_hex, with_end_line
+from .text import float32_hex, save_model
 
 F = np.float32
 
@@ -108,13 +108,7 @@ class AdditiveModel:
 
     def save(self, file=None, name=None, format='csv'):
         """Write the model file (when file is given) and return its text."""
-        if format != 'csv':
-            raise ValueError(f"unsupported format {format!r}: only 'csv'")
-        text = with_end_line('\n'.join(self.lines(name)) + '\n', self.n_trees, self.n_nodes, self.n_leaves)
-        if file is not None:
-            with open(file, 'w', newline='\n') as f:
-                f.write(text)
-        return text
+        return save_model(self, file, name, format)
 
     # ---- prediction as on the device ----
 

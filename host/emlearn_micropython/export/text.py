@@ -51,3 +51,15 @@ def parse_bits(field):
 
 def float32_hex(value):
     return f'0x{int(np.float32(value).view(np.uint32)):08x}'
+
+
+def save_model(model, file=None, name=None, format='csv'):
+    """A model's file text (model.lines() and its end line with the tree,
+    node and leaf counts), written to `file` when given."""
+    if format != 'csv':
+        raise ValueError(f"unsupported format {format!r}: only 'csv'")
+    text = with_end_line('\n'.join(model.lines(name)) + '\n', model.n_trees, model.n_nodes, model.n_leaves)
+    if file is not None:
+        with open(file, 'w', newline='\n') as f:
+            f.write(text)
+    return text
