@@ -15,6 +15,7 @@ import numpy as np
 
 from .export.labels import labels_line, parse_labels
 from .export.text import check_end_line, parse_bits, save_model
+from .export.trees_int16 import Int16Trees
 
 SUPPORTED = (
     'DecisionTreeClassifier', 'DecisionTreeRegressor',
@@ -233,6 +234,10 @@ class Model:
         return self._vote_sums(X).astype(np.float32) * self.scale()
 
 
+class Int16Model(Int16Trees, Model):
+    """dtype='int16': integer thresholds, array('h') inputs (export/trees_int16.py)."""
+
+
 def _fields(line):
     for sep in '[]\t\r\n ':
         line = line.replace(sep, ',')
@@ -306,12 +311,11 @@ def convert(estimator, method='inline', leaf_bits=None, dtype='float32', scaler=
     from .export import boosting
     kind = type(estimator).__name__
     if kind in boosting.SUPPORTED:
-        return boosting.convert_boosting(estimator)
+        return boosting.convert(estimator, method=method)
     if kind == 'IsolationForest':
-        from .export.isolation import convert_isolation
-        return convert_isolation(estimator)
+        from .export import isolation
+        return isolation.convert(estimator, method=method)
     if dtype == 'int16':
-        from .export.trees_int16 import Int16Model
         return Int16Model(estimator, leaf_bits=leaf_bits, scaler=scaler)
     if dtype != 'float32' or scaler is not None:
         raise ValueError(f"dtype must be 'float32' or 'int16' (scaler only with int16), got {dtype!r}")

@@ -18,7 +18,7 @@ SKLEARN = ('GradientBoostingClassifier', 'GradientBoostingRegressor',
            'HistGradientBoostingClassifier', 'HistGradientBoostingRegressor')
 XGBOOST = ('XGBClassifier', 'XGBRegressor')
 LIGHTGBM = ('LGBMClassifier', 'LGBMRegressor')
-SUPPORTED = SKLEARN + XGBOOST + LIGHTGBM
+ESTIMATORS = SUPPORTED = SKLEARN + XGBOOST + LIGHTGBM
 
 
 def floor_float32(t):
@@ -181,7 +181,12 @@ def _lightgbm(est, name):
     return _base_from_zero_row(model, lambda x: booster.predict(x, raw_score=True))
 
 
-def convert_boosting(estimator):
+def convert(estimator, **options):
+    """The emltrees model of a fitted boosted estimator (no options)."""
+    if options.pop('method', 'inline') not in ('inline', 'loadable'):
+        raise ValueError("unsupported method: use 'inline'")
+    if options:
+        raise ValueError(f'unsupported options for boosting: {", ".join(options)}')
     name = type(estimator).__name__
     if getattr(estimator, 'n_features_in_', None) is None:
         raise ValueError(f'{name} is not fitted: call fit() first')

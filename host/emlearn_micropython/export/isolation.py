@@ -12,7 +12,15 @@ from .additive import AdditiveModel, Tree
 from .boosting import floor_float32
 
 
-def convert_isolation(est):
+ESTIMATORS = ('IsolationForest',)
+
+
+def convert(est, **options):
+    """The emltrees model of a fitted IsolationForest (no options)."""
+    if options.pop('method', 'inline') not in ('inline', 'loadable'):
+        raise ValueError("unsupported method: use 'inline'")
+    if options:
+        raise ValueError(f'unsupported options for IsolationForest: {", ".join(options)}')
     from sklearn.ensemble._iforest import _average_path_length
     if not hasattr(est, 'estimators_'):
         raise ValueError('IsolationForest is not fitted: call fit() first')

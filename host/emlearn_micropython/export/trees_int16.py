@@ -12,13 +12,13 @@ import math
 
 import numpy as np
 
-from ..trees import Model
 from .text import float32_hex
 
 INT16_MIN, INT16_MAX = -32768, 32767
 
 
-class Int16Model(Model):
+class Int16Trees:
+    """The int16 parts of trees.Int16Model (a mixin over trees.Model)."""
     dtype = 'int16'
 
     def __init__(self, estimator, leaf_bits=None, scaler=None):
