@@ -80,10 +80,10 @@ DIST_ARCHS ?= x64 x86 armv6m armv7m armv7emsp armv7emdp xtensawin
 
 dist: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
 	@for a in $(DIST_ARCHS); do \
-		why=$$($(PY) host/emlearn_micropython/toolchains.py $$a); \
+		why=$$(PYTHONPATH=host $(PY) -m emlearn_micropython.build.toolchains $$a); \
 		if [ -n "$$why" ]; then echo "dist: skipping $$a: $$why"; continue; fi; \
 		$(MAKE) --no-print-directory -s modules ARCH=$$a || exit 1; \
-		$(PY) -m emlearn_micropython.release --arch $$a $(MODULES) || exit 1; \
+		PYTHONPATH=host $(PY) -m emlearn_micropython.build.release --arch $$a || exit 1; \
 	done
 
 # MicroPython firmware for the emulated boards (QEMU mps2-an385 = qemu-m3,

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from emlearn_micropython import runner
+from emlearn_micropython.targets import open_target
 
 
 def pytest_addoption(parser):
@@ -28,7 +28,7 @@ _started = {}
 def device(request):
     name = request.param
     if name not in _started:
-        _started[name] = runner.make_target(name)
+        _started[name] = open_target(name)
     return _started[name]
 
 

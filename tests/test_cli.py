@@ -6,7 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from emlearn_micropython import runner
+from emlearn_micropython.targets.board import BoardTarget
+from emlearn_micropython.targets.qemu import QemuTarget
 
 SCRIPT = '''
 import emltest
@@ -18,7 +19,7 @@ emltest.emit('nan', float('nan'))
 
 
 def test_run_prints_results_as_json(device, tmp_path):
-    if isinstance(device, runner.BoardTarget) and not device.name.startswith('qemu'):
+    if isinstance(device, BoardTarget) and not isinstance(device, QemuTarget):
         pytest.skip('the session holds the real board\'s port')
     (tmp_path / 'main.py').write_text(SCRIPT)
     np.array([1.5, 2.25, -4.0], np.float32).tofile(tmp_path / 'x.bin')

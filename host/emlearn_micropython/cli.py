@@ -6,11 +6,11 @@ import sys
 # Each command lives in its own module, which provides add_arguments(parser)
 # and main(args).
 COMMANDS = {
-    'run': 'emlearn_micropython.run_cmd',
+    'run': 'emlearn_micropython.targets.run_cmd',
     'deploy': 'emlearn_micropython.deploy',
-    'inspect': 'emlearn_micropython.inspect_mpy',
-    'bench': 'emlearn_micropython.bench',
-    'iir': 'emlearn_micropython.iir',
+    'inspect': 'emlearn_micropython.build.inspect_mpy',
+    'bench': 'emlearn_micropython.bench.cli',
+    'iir': 'emlearn_micropython.export.iir',
 }
 
 
