@@ -60,7 +60,7 @@ test: test-c
 	@$(if $(TEST_QEMU),,echo "test: skip qemu-m3 qemu-m4f: qemu-system-arm not on PATH")
 	@for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
 	$(if $(findstring qemu,$(TARGETS)),@$(MAKE) --no-print-directory board)
-	EML_BUILT_ARCHS="$(TEST_ARCHS)" MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests --targets $(TARGETS) $(PYTEST_ARGS)
+	EML_BUILT_ARCHS="$(TEST_ARCHS)" EML_REPORT_DIR=$(TOP)/build MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests --targets $(TARGETS) $(PYTEST_ARGS)
 
 # Benchmarks (not tests: timings are reported, never asserted). Writes
 # bench/results/<target>.json, .md and .png; see the README section bench.

@@ -158,7 +158,7 @@ def test_file_store_round_trips_binary_and_text(device):
     blob = rng.integers(0, 256, 70000, dtype=np.uint8).tobytes() + bytes(range(256))
     text = 'first line\nsecond\n\nlast without newline'
     out = device.run(STORE, files={'blob.bin': blob, 'lines.txt': text})
-    res = {r[0]: r[1:] for r in out.results}
+    res = out.by_name()
     assert res['size'] == [len(blob), len(blob)]
     assert res['sum'] == [sum(blob)]
     assert res['readinto'] == [300, list(blob[:5]), list(blob[-10:])]

@@ -49,10 +49,19 @@ def parse_line(line):
 
 
 class Output:
+    """What a script printed: stdout, its lines, and the parsed results."""
+
     def __init__(self, stdout):
         self.stdout = stdout
         self.lines = stdout.splitlines()
         self.results = [v for v in map(parse_line, self.lines) if v is not None]
+
+    def by_name(self):
+        """{name: rest} of the results that are lists starting with a name
+        (as emltest.emit(name, ...) and emltest.attempt print them); a name
+        printed twice keeps its last values."""
+        return {r[0]: r[1:] for r in self.results
+                if isinstance(r, list) and r and isinstance(r[0], str)}
 
 
 class Target:
