@@ -8,11 +8,12 @@ import os
 import pytest
 
 from emlearn_micropython.targets import open_target
+from emlearn_micropython.targets.spec import HELP
 
 
 def pytest_addoption(parser):
     parser.addoption('--targets', default=os.environ.get('EML_TARGETS', 'unix'),
-                     help='comma-separated targets: unix, qemu-m3, qemu-m4f, board:PORT:ARCH')
+                     help=f'comma-separated targets: {HELP}')
 
 
 def pytest_generate_tests(metafunc):
@@ -34,6 +35,4 @@ def device(request):
 
 def pytest_sessionfinish(session, exitstatus):
     for target in _started.values():
-        close = getattr(target, 'close', None)
-        if close:
-            close()
+        target.close()

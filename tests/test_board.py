@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emlearn_micropython.build.abi import built_modules
+from emlearn_micropython.build.abi import ARCHS, MPY_ABI, built_modules
+from emlearn_micropython.build.inspect_mpy import decode_mpy_value
 from emlearn_micropython.targets import DeviceError, open_target
 from emlearn_micropython.targets.qemu import QemuTarget
 
 MPREMOTE = str(Path(sys.executable).with_name('mpremote'))
-ARCH_INDEX = {'x64': 2, 'armv6m': 4, 'armv7m': 5, 'armv7em': 6, 'armv7emsp': 7, 'armv7emdp': 8}
 
 
 def board_only(device):
@@ -60,8 +60,9 @@ def test_wrong_arch_or_abi_mpy_gives_micropython_error(device):
                                        'badver.mpy': bytes(badver)})
     res = {r[0]: r[1] for r in out.results}
     mpy = res['mpy']
-    assert mpy & 0xff == 6 and (mpy >> 8) & 3 == 3  # .mpy version 6.3
-    assert ARCH_INDEX[device.arch] <= mpy >> 10     # the board takes our arch
+    version, sub, arch = decode_mpy_value(mpy)
+    assert (version, sub) == MPY_ABI
+    assert ARCHS[device.arch].code <= ARCHS[arch].code     # the board takes our arch
     assert res['good'] == 'ok'
     assert res['foreign'] == ['ValueError', 'incompatible .mpy arch']
     assert res['badver'] == ['ValueError', 'incompatible .mpy file']
@@ -258,7 +259,7 @@ def test_deploy_end_to_end(device, tmp_path):
                                '--port', port, '--model', str(model), 'emliir'],
                               capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    arch = {'qemu-m3': 'armv7m', 'qemu-m4f': 'armv7emsp'}[device.name.split(':')[0]]
+    arch = ARCHS[device.board.reports].runs[0]   # what deploy picks for this board
     assert f'using {arch} files' in proc.stdout, proc.stdout
     out = device.run('''
 import os, sys, emltest

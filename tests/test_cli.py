@@ -24,7 +24,7 @@ def test_run_prints_results_as_json(device, tmp_path):
     (tmp_path / 'main.py').write_text(SCRIPT)
     np.array([1.5, 2.25, -4.0], np.float32).tofile(tmp_path / 'x.bin')
     proc = subprocess.run([sys.executable, '-m', 'emlearn_micropython.cli', 'run', '--results',
-                           '--target', device.name, '--file', str(tmp_path / 'x.bin'),
+                           '--target', str(device.spec), '--file', str(tmp_path / 'x.bin'),
                            str(tmp_path / 'main.py')],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

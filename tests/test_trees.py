@@ -173,7 +173,7 @@ def test_classifiers_match_sklearn(device):
         if not np.array_equal(preds, expected):
             failures.append(name)
         np.testing.assert_allclose(proba, estimator.predict_proba(X), atol=1e-6, rtol=0, err_msg=name)
-    record(f'classifiers_{device.name}', rows)
+    record(f'classifiers_{device.spec}', rows)
     assert not failures, {f: rows[f] for f in failures}
 
 
@@ -211,7 +211,7 @@ def test_hard_vote_mode_is_compact(device):
         rows[name] = [float(np.mean(preds == expected)), len(X), cmodel.n_nodes, cmodel.leaf_words,
                       convert(estimator).leaf_words]
         assert rows[name][0] > 0.9
-    record(f'hard_vote_{device.name}', rows)
+    record(f'hard_vote_{device.spec}', rows)
 
 
 @pytest.mark.parametrize('typecode', ['h'])

@@ -21,10 +21,13 @@ def open_target(spec, **options):
         spec = spec.with_options(**options)
     if spec.kind == 'unix':
         from .unix import UnixTarget
-        return UnixTarget(root=spec.root)
-    if spec.kind == 'board':
+        target = UnixTarget(root=spec.root)
+    elif spec.kind == 'board':
         from .board import BoardTarget
-        return BoardTarget(spec.port, spec.arch, modules)
-    from .qemu import QemuTarget
-    return QemuTarget(spec.name, heap=spec.heap, icount=spec.icount, arch=spec.arch,
-                      modules=modules)
+        target = BoardTarget(spec.port, spec.arch, modules)
+    else:
+        from .qemu import QemuTarget
+        target = QemuTarget(spec.name, heap=spec.heap, icount=spec.icount, arch=spec.arch,
+                            modules=modules)
+    target.spec = spec
+    return target

@@ -78,6 +78,7 @@ class Target:
     name = 'target'
     arch = None
     float_bits = 32
+    spec = None   # the TargetSpec it was opened from (targets.open_target)
 
     def run(self, script, files=None, timeout=300):
         raise NotImplementedError

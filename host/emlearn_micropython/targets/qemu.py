@@ -43,14 +43,15 @@ DEFAULT_HEAP = 256 * 1024
 class Machine:
     machine: str            # QEMU's -M name; also the firmware's build folder
     archs: tuple            # .mpy archs that run on it, default first
+    reports: str            # the arch its firmware reports (sys.implementation._mpy)
     qemu: str = 'qemu-system-arm'
     board_dir: str = 'boards/qemu'   # the firmware's source, built with make MACHINE=...
     float_bits: int = 32
 
 
 MACHINES = {
-    'qemu-m3': Machine('mps2-an385', ('armv6m', 'armv7m')),
-    'qemu-m4f': Machine('mps2-an386', ('armv7emsp',)),
+    'qemu-m3': Machine('mps2-an385', ('armv6m', 'armv7m'), 'armv7m'),
+    'qemu-m4f': Machine('mps2-an386', ('armv7emsp',), 'armv7emsp'),
 }
 
 
