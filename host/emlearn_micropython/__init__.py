@@ -7,18 +7,14 @@ inspection, release), targets (unix port, emulated and real boards), deploy
 is the `emlearn-mp` command line. `emlearn_micropython.trees`, `.neighbors`
 and `.iir` are the exporters in export/, under their old names.
 """
-import importlib
-
 __all__ = ['convert']
-_OLD_NAMES = ('trees', 'neighbors', 'iir')
 
 
 def __getattr__(name):
     # Lazy, so that the build tools (python -m ...build.natmod_link) do not
-    # import numpy.
+    # import numpy. The old module names are the files trees.py, iir.py and
+    # neighbors.py here, which hand over the export/ modules.
     if name == 'convert':
         from .export import convert
         return convert
-    if name in _OLD_NAMES:
-        return importlib.import_module(f'{__name__}.export.{name}')
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
