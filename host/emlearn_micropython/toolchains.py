@@ -10,6 +10,11 @@ import subprocess
 import sys
 import tempfile
 
+# ESP32 compiler made of LLVM 22 (tools/llvm-xtensa/esp32-gcc, see there).
+ESP32_LLVM = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
+                          'tools', 'llvm-xtensa', 'esp32-gcc')
+ESP32_LLVM_TOOLS = ['clang-22', 'llc-22', 'llvm-mc-22']
+
 ARM_HELP = ('install gcc-arm-none-eabi and libnewlib-arm-none-eabi (Debian/Ubuntu), '
             'or the Arm GNU Toolchain from developer.arm.com')
 
@@ -23,10 +28,13 @@ TOOLCHAINS = {
                                         '-mfloat-abi=hard'], ARM_HELP),
     'armv7emdp': ('arm-none-eabi-gcc', ['-mthumb', '-mcpu=cortex-m7', '-mfpu=fpv5-d16',
                                         '-mfloat-abi=hard'], ARM_HELP),
-    'xtensawin': ('xtensa-esp32-elf-gcc', [],
-                  "it comes with Espressif's ESP-IDF toolchain (install ESP-IDF, "
-                  'then `. $IDF_PATH/export.sh` to put it on PATH)'),
+    'xtensawin': (ESP32_LLVM, [], 'install clang-22 llvm-22 picolibc-xtensa-lx106-elf '
+                  "(Debian/Ubuntu), or Espressif's xtensa-esp32-elf-gcc (ESP-IDF) on PATH"),
+    'xtensa': ('xtensa-lx106-elf-gcc', [], 'install gcc-xtensa-lx106 and '
+               'picolibc-xtensa-lx106-elf (Debian/Ubuntu)'),
 }
+# Compilers that serve an arch as well as its first one (src/natmod.mk picks).
+ALTERNATIVES = {'xtensawin': [('xtensa-esp32-elf-gcc', [])]}
 
 
 def missing(arch):
@@ -34,17 +42,30 @@ def missing(arch):
     if arch not in TOOLCHAINS:
         return f'unknown arch (known: {" ".join(TOOLCHAINS)})'
     cc, flags, where = TOOLCHAINS[arch]
-    if not shutil.which(cc):
+    if any(not compile_error(alt, alt_flags) for alt, alt_flags in ALTERNATIVES.get(arch, [])):
+        return ''
+    if cc == ESP32_LLVM:
+        absent = [tool for tool in ESP32_LLVM_TOOLS if not shutil.which(tool)]
+        if absent:
+            return f'{" ".join(absent)} not on PATH: {where}'
+    elif not shutil.which(cc):
         return f'{cc} not on PATH: {where}'
+    if compile_error(cc, flags):
+        return f'{os.path.basename(cc)} {" ".join(flags)} cannot compile <stdint.h> and <string.h>: {where}'
+    return ''
+
+
+def compile_error(cc, flags):
+    """True when cc (with flags) cannot compile a file using <stdint.h> and <string.h>."""
+    if not shutil.which(cc):
+        return True
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, 't.c')
         with open(src, 'w') as f:
             f.write('#include <stdint.h>\n#include <string.h>\nint32_t eml_probe;\n')
         proc = subprocess.run([cc, *flags, '-c', src, '-o', os.path.join(tmp, 't.o')],
                               capture_output=True, text=True)
-    if proc.returncode != 0:
-        return f'{cc} {" ".join(flags)} cannot compile <stdint.h>: {where}'
-    return ''
+    return proc.returncode != 0
 
 
 def main(argv=None):
