@@ -64,9 +64,10 @@ HARD_FLOAT = {'armv7emsp', 'armv7emdp'}
 FLOAT_BITS = {'x86': 64, 'x64': 64, 'armv7emdp': 64}   # every other arch: 32
 
 BUILD_HINT = {
-    'xtensawin': 'needs xtensa-esp32-elf-gcc from Espressif\'s ESP-IDF on PATH, then '
-                 '`make ARCH=xtensawin`',
-    'xtensa': 'needs the ESP8266 xtensa-lx106-elf toolchain, then `make ARCH=xtensa`',
+    'xtensawin': 'needs clang-22 and llvm-22 (Debian/Ubuntu) or xtensa-esp32-elf-gcc '
+                 '(ESP-IDF), then `make ARCH=xtensawin`',
+    'xtensa': 'cannot be built here yet: the ESP8266 needs soft-float helpers that '
+              'gcc-xtensa-lx106\'s libgcc lacks (see the README, section targets)',
 }
 
 
