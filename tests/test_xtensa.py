@@ -178,3 +178,18 @@ def test_selects_between_float_constants_compile(tmp_path):
         literals = ELFFile(f).get_section_by_name('.literal').data()
     assert (0x3f000000).to_bytes(4, 'little') in literals  # 0.5f
     assert (0xbf000000).to_bytes(4, 'little') in literals  # -0.5f
+
+
+def test_toolchain_check_names_the_debian_packages(monkeypatch, tmp_path):
+    from emlearn_micropython.toolchains import missing
+    monkeypatch.setenv('PATH', str(tmp_path))   # no compiler at all
+    why = missing('xtensawin')
+    assert 'clang-22' in why and 'llvm-22' in why and 'not on PATH' in why
+
+
+def test_esp8266_build_is_refused_naming_the_missing_helpers():
+    from emlearn_micropython.toolchains import missing
+    if not shutil.which('xtensa-lx106-elf-gcc'):
+        pytest.skip('gcc-xtensa-lx106 not installed')
+    why = missing('xtensa')
+    assert '__addsf3' in why and 'ROM' in why

@@ -35,6 +35,10 @@ TOOLCHAINS = {
 }
 # Compilers that serve an arch as well as its first one (src/natmod.mk picks).
 ALTERNATIVES = {'xtensawin': [('xtensa-esp32-elf-gcc', [])]}
+# Compiler helpers our modules call that must be in the arch's libgcc.a.
+# The ESP8266 has its soft-float and division helpers in ROM, so Debian's
+# lx106 libgcc.a leaves them out and mpy_ld 1.23 cannot link a module.
+HELPERS = {'xtensa': ['__addsf3', '__mulsf3', '__floatsisf', '__udivsi3']}
 
 
 def missing(arch):
@@ -52,7 +56,23 @@ def missing(arch):
         return f'{cc} not on PATH: {where}'
     if compile_error(cc, flags):
         return f'{os.path.basename(cc)} {" ".join(flags)} cannot compile <stdint.h> and <string.h>: {where}'
+    absent = absent_helpers(cc, HELPERS.get(arch, []))
+    if absent:
+        return (f'the libgcc.a of {cc} has no {" ".join(absent)} (soft-float and integer '
+                'division helpers, which our modules need and a native module cannot take '
+                'from the chip\'s ROM)')
     return ''
+
+
+def absent_helpers(cc, names):
+    """The names that cc's libgcc.a does not define."""
+    if not names:
+        return []
+    lib = subprocess.run([cc, '-print-libgcc-file-name'], capture_output=True, text=True).stdout
+    nm = cc[:-len('gcc')] + 'nm' if cc.endswith('gcc') else 'nm'
+    proc = subprocess.run([nm, '--defined-only', lib.strip()], capture_output=True, text=True)
+    defined = {line.split()[-1] for line in proc.stdout.splitlines() if line.count(' ') >= 2}
+    return [n for n in names if n not in defined]
 
 
 def compile_error(cc, flags):
