@@ -222,3 +222,16 @@ def test_cores_compute_the_same_bits_on_an_emulated_xtensa(tmp_path):
     lines = [ln for ln in emulated.stdout.splitlines() if not ln.startswith('cycles')]
     assert len(lines) > 1800 and lines[-1] == 'status 00000000'
     assert lines == host.splitlines()
+
+
+def test_firmware_runtime_matches_the_host_hardware(tmp_path):
+    """The float division and conversions the emulated board's firmware
+    gets from boards/xtensa/libc_xtensa.c round exactly as IEEE hardware."""
+    exe = tmp_path / 'libc_check'
+    subprocess.run(['gcc', '-O2', '-std=gnu99', '-o', str(exe), str(BOARD / 'libc_check.c'), '-lm'],
+                   check=True)
+    words = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()
+    counts = dict(zip(words[:-3:2], map(int, words[1:-3:2])))
+    assert set(counts) >= {'div', 'trunc', 'extend', 'fmod', 'floor', 'nearbyint', 'udivdi3'}
+    assert not any(counts.values()), counts
+    assert words[-3:-1] == ['pow10', 'worst'] and float(words[-1]) < 2.5e-7

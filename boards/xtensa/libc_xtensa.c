@@ -115,10 +115,12 @@ float nearbyintf(float x) {
     return t;
 }
 
-// Exact remainder by long division of the significands.
+// Exact remainder by long division of the significands, both normalised
+// to [2**23, 2**24) first (so one subtraction per step suffices).
 float fmodf(float x, float y) {
     union f32 a = { x }, b = { y };
-    uint32_t sign = a.u & 0x80000000, ea = (a.u >> 23) & 0xff, eb = (b.u >> 23) & 0xff;
+    uint32_t sign = a.u & 0x80000000;
+    int32_t ea = (a.u >> 23) & 0xff, eb = (b.u >> 23) & 0xff;
     uint32_t ma = a.u & 0x7fffff, mb = b.u & 0x7fffff;
     if (ea == 0xff || (b.u << 1) == 0 || (eb == 0xff && mb)) {
         return nanf("");
@@ -126,9 +128,13 @@ float fmodf(float x, float y) {
     if ((a.u & 0x7fffffff) < (b.u & 0x7fffffff)) {
         return x;
     }
-    ma = ea ? ma | 0x800000 : ma;
-    mb = eb ? mb | 0x800000 : mb;
-    for (ea = ea ? ea : 1, eb = eb ? eb : 1; ea > eb; ea--) {
+    for (ma = ea ? ma | 0x800000 : ma, ea = ea ? ea : 1; ma < 0x800000; ma <<= 1) {
+        ea--;
+    }
+    for (mb = eb ? mb | 0x800000 : mb, eb = eb ? eb : 1; mb < 0x800000; mb <<= 1) {
+        eb--;
+    }
+    for (; ea > eb; ea--) {
         if (ma >= mb) {
             ma -= mb;
         }
@@ -141,11 +147,11 @@ float fmodf(float x, float y) {
         a.u = sign;
         return a.f;
     }
-    while (ma < 0x800000 && ea > 1) {
-        ma <<= 1;
-        ea--;
+    for (; ma < 0x800000; ma <<= 1) {
+        eb--;
     }
-    a.u = sign | (ma < 0x800000 ? ma : ((ea << 23) | (ma & 0x7fffff)));
+    // exact: a remainder below |y| fits a float, even when subnormal
+    a.u = sign | (eb >= 1 ? ((uint32_t)eb << 23) | (ma & 0x7fffff) : ma >> (1 - eb));
     return a.f;
 }
 
@@ -323,6 +329,15 @@ static float pow_int(float x, int32_t n) {
     return neg ? __divsf3(1.0f, r) : r;
 }
 
+// x**n in two halves when x**|n| alone would overflow (10**-40).
+static float pow_int_split(float x, int32_t n) {
+    float r = pow_int(x, n);
+    if ((r == 0.0f || r - r != 0.0f) && (n > 1 || n < -1)) {
+        return pow_int(x, n / 2) * pow_int(x, n - n / 2);
+    }
+    return r;
+}
+
 static float log2_f(float x) {
     union f32 v = { x };
     int32_t e = (int32_t)((v.u >> 23) & 0xff) - 127;
@@ -356,7 +371,7 @@ float powf(float x, float y) {
         return 1.0f;
     }
     if (y == trunc_f(y) && y > -1e9f && y < 1e9f) {
-        return pow_int(x, (int32_t)y);
+        return pow_int_split(x, (int32_t)y);
     }
     if (x < 0.0f) {
         return nanf("");
