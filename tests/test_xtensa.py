@@ -16,18 +16,17 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from emlearn_micropython import inspect_mpy, natmod_link, runner
+from emlearn_micropython.build import abi, inspect_mpy, natmod_link
 
 ARCH = 'xtensawin'
-MODULES = sorted(p.parent.name for p in (runner.TOP / 'src').glob('*/Makefile'))
+MODULES = sorted(p.parent.name for p in (abi.TOP / 'src').glob('*/Makefile'))
 REQUIRED = ARCH in os.environ.get('EML_BUILT_ARCHS', '').split()
 OBJDUMP = 'llvm-objdump-22'
-MPY_DIR = Path(os.environ.get('MPY_DIR') or runner.TOP / 'build/cache/mpy_cross_v6_3-1.1.1/micropython')
+MPY_DIR = abi.mpy_dir()
 
 # The ESP32's Xtensa LX6 options and their instructions (Xtensa ISA reference;
 # the ESP32 has no MAC16 use here, no FLIX). llvm-objdump prints `or a, b, b`
@@ -65,7 +64,7 @@ XTENSA_RELOCS = {1, 20}
 
 
 def built(module):
-    path = runner.dist_dir(ARCH) / f'{module}.mpy'
+    path = abi.dist_dir(ARCH) / f'{module}.mpy'
     if not path.exists():
         if REQUIRED:
             pytest.fail(f'{path} was not built (make ARCH={ARCH})')
@@ -107,7 +106,7 @@ def test_every_relocation_is_one_the_loader_applies(module):
 
 def objects(module):
     built(module)
-    folder = runner.TOP / 'build' / ARCH / module
+    folder = abi.TOP / 'build' / ARCH / module
     return [folder / f'{module}.o']
 
 
@@ -172,7 +171,7 @@ def test_selects_between_float_constants_compile(tmp_path):
     src = tmp_path / 't.c'
     src.write_text('float f(float v) { return v >= 0.0f ? v + 0.5f : v - 0.5f; }\n')
     obj = tmp_path / 't.o'
-    subprocess.run([str(runner.TOP / 'tools/llvm-xtensa/esp32-gcc'), '-Os', '-c', str(src),
+    subprocess.run([str(abi.TOP / 'tools/llvm-xtensa/esp32-gcc'), '-Os', '-c', str(src),
                     '-o', str(obj)], check=True)
     with open(obj, 'rb') as f:
         literals = ELFFile(f).get_section_by_name('.literal').data()
@@ -181,21 +180,21 @@ def test_selects_between_float_constants_compile(tmp_path):
 
 
 def test_toolchain_check_names_the_debian_packages(monkeypatch, tmp_path):
-    from emlearn_micropython.toolchains import missing
+    from emlearn_micropython.build.toolchains import missing
     monkeypatch.setenv('PATH', str(tmp_path))   # no compiler at all
     why = missing('xtensawin')
     assert 'clang-22' in why and 'llvm-22' in why and 'not on PATH' in why
 
 
 def test_esp8266_build_is_refused_naming_the_missing_helpers():
-    from emlearn_micropython.toolchains import missing
+    from emlearn_micropython.build.toolchains import missing
     if not shutil.which('xtensa-lx106-elf-gcc'):
         pytest.skip('gcc-xtensa-lx106 not installed')
     why = missing('xtensa')
     assert '__addsf3' in why and 'ROM' in why
 
 
-BOARD = runner.TOP / 'boards' / 'xtensa'
+BOARD = abi.TOP / 'boards' / 'xtensa'
 
 
 def test_cores_compute_the_same_bits_on_an_emulated_xtensa(tmp_path):

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #if !defined(__xtensa__)
+// The CMSDK UART0 receive interrupt number.
+#define UART0_RX_IRQ (0)
+
 // CPU clock of the MPS2 FPGA images (AN385/AN386): SysTick counts at it.
 #define HAL_CPU_HZ (25000000)
 #endif
@@ -29,5 +32,9 @@ int hal_host_open(const char *path, size_t len);
 size_t hal_host_read(int handle, void *buf, size_t len);
 void hal_host_close(int handle);
 void hal_exit(int status) __attribute__((noreturn));
+
+// Interrupt handlers (in the vector table of startup.c).
+void SysTick_Handler(void);
+void UART0_RX_Handler(void);
 
 #endif
