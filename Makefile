@@ -51,7 +51,7 @@ test-c: $(VENV)/.done
 	$(MAKE) --no-print-directory -C lib/emlearn/tests
 
 # Archs built before the tests, and the targets the device tests run on.
-TEST_ARCHS ?= x64 armv6m armv7m armv7emsp
+TEST_ARCHS ?= x64 armv6m armv7m armv7emsp xtensawin
 # The emulated boards (README section board) need qemu-system-arm.
 # qemu-m3:arch=armv7m runs the armv7m build that deploy picks for Cortex-M3
 # boards (about 40 s more than qemu-m3 and qemu-m4f alone).
@@ -78,7 +78,7 @@ bench:
 
 # Every arch whose compiler is installed: dist/<arch>_<abi>/ with a mip
 # package.json, plus a release .zip per arch. Says why each other arch is skipped.
-DIST_ARCHS ?= x64 x86 armv6m armv7m armv7emsp armv7emdp xtensawin
+DIST_ARCHS ?= x64 x86 armv6m armv7m armv7emsp armv7emdp xtensawin xtensa
 
 dist: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
 	@for a in $(DIST_ARCHS); do \

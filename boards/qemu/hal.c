@@ -96,11 +96,32 @@ void SysTick_Handler(void) {
     counter64();
 }
 
-uint32_t hal_semihost(uint32_t op, void *arg) {
+static uint32_t hal_semihost(uint32_t op, void *arg) {
     register uint32_t r0 __asm__("r0") = op;
     register void *r1 __asm__("r1") = arg;
     __asm__ volatile ("bkpt 0xab" : "+r" (r0) : "r" (r1) : "memory");
     return r0;
+}
+
+#define SYS_OPEN (0x01)
+#define SYS_CLOSE (0x02)
+#define SYS_READ (0x06)
+#define MODE_RB (1)
+
+int hal_host_open(const char *path, size_t len) {
+    uint32_t args[3] = { (uint32_t)path, MODE_RB, len };
+    return (int32_t)hal_semihost(SYS_OPEN, args);
+}
+
+size_t hal_host_read(int handle, void *buf, size_t len) {
+    // SYS_READ returns the number of bytes NOT read
+    uint32_t args[3] = { (uint32_t)handle, (uint32_t)buf, len };
+    return len - hal_semihost(SYS_READ, args);
+}
+
+void hal_host_close(int handle) {
+    uint32_t args[1] = { (uint32_t)handle };
+    hal_semihost(SYS_CLOSE, args);
 }
 
 void hal_exit(int status) {

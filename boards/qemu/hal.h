@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#if !defined(__xtensa__)
 // The CMSDK UART0 receive interrupt number.
 #define UART0_RX_IRQ (0)
 
 // CPU clock of the MPS2 FPGA images (AN385/AN386): SysTick counts at it.
 #define HAL_CPU_HZ (25000000)
+#endif
 
 void hal_init(void);
 int hal_uart_rx_any(void);
@@ -24,8 +26,11 @@ void hal_wait(void);
 
 // The QEMU command line after the kernel name (-append), or "".
 const char *hal_cmdline(void);
-// An ARM semihosting call (QEMU -semihosting): op in r0, arg block in r1.
-uint32_t hal_semihost(uint32_t op, void *arg);
+// Files of the host computer, through QEMU's semihosting: a handle (< 0 when
+// the file cannot be opened), the bytes read (0 at the end), close.
+int hal_host_open(const char *path, size_t len);
+size_t hal_host_read(int handle, void *buf, size_t len);
+void hal_host_close(int handle);
 void hal_exit(int status) __attribute__((noreturn));
 
 // Interrupt handlers (in the vector table of startup.c).

@@ -1,19 +1,13 @@
 // The semihost module: copy a file from the host computer into the RAM
-// store through ARM semihosting, far faster than the emulated UART.
-// Only on QEMU (started with -semihosting); the test runner uses it for
-// bulk data, and mpremote cp keeps working as on a real board.
+// store through the emulator's semihosting (hal_host_*), far faster than the
+// emulated UART. Only on QEMU (started with -semihosting); the test runner
+// uses it for bulk data, and mpremote cp keeps working as on a real board.
 #include <string.h>
 
 #include "hal.h"
 #include "py/mperrno.h"
 #include "py/runtime.h"
 #include "store.h"
-
-#define SYS_OPEN (0x01)
-#define SYS_CLOSE (0x02)
-#define SYS_READ (0x06)
-#define SYS_FLEN (0x0c)
-#define MODE_RB (1)
 
 void file_path(mp_obj_t path_in, char *out);
 
@@ -23,8 +17,7 @@ static mp_obj_t semihost_fetch(mp_obj_t host_in, mp_obj_t name_in) {
     const char *host = mp_obj_str_get_data(host_in, &host_len);
     char name[STORE_NAME_MAX];
     file_path(name_in, name);
-    uint32_t open_args[3] = { (uint32_t)host, MODE_RB, host_len };
-    int32_t handle = hal_semihost(SYS_OPEN, open_args);
+    int handle = hal_host_open(host, host_len);
     if (handle < 0) {
         mp_raise_OSError_with_filename(MP_ENOENT, host);
     }
@@ -36,8 +29,7 @@ static mp_obj_t semihost_fetch(mp_obj_t host_in, mp_obj_t name_in) {
     uint8_t buf[2048];
     size_t total = 0;
     while (file >= 0) {
-        uint32_t read_args[3] = { handle, (uint32_t)buf, sizeof(buf) };
-        size_t n = sizeof(buf) - hal_semihost(SYS_READ, read_args);
+        size_t n = hal_host_read(handle, buf, sizeof(buf));
         if (n == 0) {
             break;
         }
@@ -46,8 +38,7 @@ static mp_obj_t semihost_fetch(mp_obj_t host_in, mp_obj_t name_in) {
         }
         total += n;
     }
-    uint32_t close_args[1] = { handle };
-    hal_semihost(SYS_CLOSE, close_args);
+    hal_host_close(handle);
     if (file < 0) {
         mp_raise_OSError(-file);
     }

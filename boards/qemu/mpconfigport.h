@@ -8,12 +8,17 @@
 #define MICROPY_LONGINT_IMPL (MICROPY_LONGINT_IMPL_MPZ)
 #define MICROPY_ERROR_REPORTING (MICROPY_ERROR_REPORTING_DETAILED)
 
-// Loading native .mpy files: the Thumb emitter gives the native arch
-// (armv7m on the M3, armv7emsp on the M4F) and mp_fun_table.
+// Loading native .mpy files: the native emitter gives the native arch
+// (armv7m on the M3, armv7emsp on the M4F, xtensawin on the emulated
+// Xtensa of boards/xtensa) and mp_fun_table.
 #define MICROPY_PERSISTENT_CODE_LOAD (1)
+#if defined(__xtensa__)
+#define MICROPY_EMIT_XTENSAWIN (1)
+#else
 #define MICROPY_EMIT_THUMB (1)
 #define MICROPY_EMIT_INLINE_THUMB (0)
 #define MICROPY_MAKE_POINTER_CALLABLE(p) ((void *)((uintptr_t)(p) | 1))
+#endif
 // Files come from our own store (store.c): reader, lexer, import stat.
 #define MICROPY_READER_VFS (1)
 
@@ -50,8 +55,17 @@ typedef long mp_off_t;
 #define MP_SSIZE_MAX (0x7fffffff)
 #define MICROPY_ENABLE_EXTERNAL_IMPORT (1)
 
+#if defined(__xtensa__)
+// Windowed ABI: setjmp/longjmp of boards/xtensa (they spill the register
+// windows); no libm there, so no math module.
+#define MICROPY_NLR_SETJMP (1)
+#define MICROPY_PY_MATH (0)
+#define MICROPY_PY_CMATH (0)
+#define MICROPY_PY_BUILTINS_COMPLEX (0)
+#else
 // Cortex-M: thumb nlr and register scan
 #define MICROPY_NLR_THUMB (1)
+#endif
 
 #include <alloca.h>
 

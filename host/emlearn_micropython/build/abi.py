@@ -10,6 +10,8 @@ ABI = '%d.%d' % MPY_ABI
 SUPPORTED_VERSIONS = 'MicroPython 1.23 and newer, checked up to 1.29'
 # The pinned sdist that gives MicroPython's py/ and tools/ (see Makefile).
 MPY_SDIST = 'mpy_cross_v6_3-1.1.1'
+# The ESP32 compiler made of LLVM 22 (see tools/llvm-xtensa/esp32-gcc).
+ESP32_LLVM = str(TOP / 'tools' / 'llvm-xtensa' / 'esp32-gcc')
 ARM_HELP = ('install gcc-arm-none-eabi and libnewlib-arm-none-eabi (Debian/Ubuntu), '
             'or the Arm GNU Toolchain from developer.arm.com')
 
@@ -50,13 +52,15 @@ _ARCHS = [
     Arch('armv7emdp', 8, 'hard', 64, 'Cortex-M7 with double-precision FPU',
          'arm-none-eabi-gcc', ('-mthumb', '-mcpu=cortex-m7', '-mfpu=fpv5-d16',
                                '-mfloat-abi=hard'), ARM_HELP, ('armv7emdp',), fpu=True),
-    Arch('xtensa', 9, 'xtensa', 32, 'ESP8266', runs=('xtensa',),
-         build_hint='needs the ESP8266 xtensa-lx106-elf toolchain, then `make ARCH=xtensa`'),
-    Arch('xtensawin', 10, 'xtensa', 32, 'ESP32, ESP32-S3', 'xtensa-esp32-elf-gcc', (),
-         "it comes with Espressif's ESP-IDF toolchain (install ESP-IDF, "
-         'then `. $IDF_PATH/export.sh` to put it on PATH)', ('xtensawin',),
-         build_hint="needs xtensa-esp32-elf-gcc from Espressif's ESP-IDF on PATH, then "
-                    '`make ARCH=xtensawin`'),
+    Arch('xtensa', 9, 'xtensa', 32, 'ESP8266', 'xtensa-lx106-elf-gcc', (),
+         'install gcc-xtensa-lx106 and picolibc-xtensa-lx106-elf (Debian/Ubuntu)', ('xtensa',),
+         build_hint='cannot be built here yet: the ESP8266 needs soft-float helpers that '
+                    "gcc-xtensa-lx106's libgcc lacks (see the README, section targets)"),
+    Arch('xtensawin', 10, 'xtensa', 32, 'ESP32, ESP32-S3', ESP32_LLVM, (),
+         'install clang-22 llvm-22 picolibc-xtensa-lx106-elf (Debian/Ubuntu), '
+         "or Espressif's xtensa-esp32-elf-gcc (ESP-IDF) on PATH", ('xtensawin',),
+         build_hint='needs clang-22 and llvm-22 (Debian/Ubuntu) or xtensa-esp32-elf-gcc '
+                    '(ESP-IDF), then `make ARCH=xtensawin`'),
     Arch('rv32imc', 11, 'soft', 32, 'RISC-V RV32IMC'),
 ]
 ARCHS = {a.name: a for a in _ARCHS}

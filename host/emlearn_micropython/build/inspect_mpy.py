@@ -14,7 +14,11 @@ from .abi import ARCHS, BY_CODE, MPY_ABI, SUPPORTED_VERSIONS, mpy_dir
 ARCH_CODES = {a.name: a.code for a in ARCHS.values()}
 
 CODE_KINDS = {0: 'bytecode', 1: 'native', 2: 'native (viper/natmod)', 3: 'asm'}
-SCOPE_RODATA, SCOPE_BSS = 0x20, 0x40
+SCOPE_RELOC, SCOPE_RODATA, SCOPE_BSS = 0x10, 0x20, 0x40
+# Relocation destinations as py/persistentcode.c (mp_native_relocate) reads
+# them; 9 + i is entry i of mp_fun_table.
+RELOC_DESTS = {0: 'text', 1: 'rodata', 2: 'bss', 6: 'qstr_table', 7: 'obj_table',
+               8: 'mp_fun_table'}
 
 
 class MpyError(ValueError):
@@ -110,7 +114,32 @@ def parse(data, static_qstrs=None):
             flags = r.uint()
             info['rodata_bytes'] = r.uint() if flags & SCOPE_RODATA else 0
             info['bss_bytes'] = r.uint() if flags & SCOPE_BSS else 0
+            r.bytes(info['rodata_bytes'])
+            info['relocations'] = _relocations(r) if flags & SCOPE_RELOC else []
     return info
+
+
+def _relocations(r):
+    """The relocations the loader applies: [(where, word index, destination,
+    count)], where 'text' or 'rodata' and destination a RELOC_DESTS name or
+    ('mp_fun_table', entry). Same encoding as mp_native_relocate reads."""
+    out, where, word = [], 'text', -1
+    while True:
+        op = r.byte()
+        if op == 0xff:
+            return out
+        if op & 1:
+            addr = r.uint()
+            where, word = ('rodata' if addr & 1 else 'text'), (addr >> 1) - 1
+        op >>= 1
+        n = 1
+        if op <= 5:
+            n = r.uint() if op & 1 else 1
+            dest = RELOC_DESTS.get(op >> 1)
+        else:
+            dest = RELOC_DESTS.get(op, ('mp_fun_table', op - 9))
+        out.append((where, word + 1, dest, n))
+        word += n
 
 
 def inspect_file(path, static_qstrs=None):

@@ -31,6 +31,8 @@ import sys
 
 from .elfobj import ArchiveError, Elf, Library
 
+from .natmod_xtensa import literal_addends_to_words
+
 # Undefined symbols that mpy_ld resolves without any object defining them.
 MPY_LD_PROVIDES = {
     '_GLOBAL_OFFSET_TABLE_', 'mp_fun_table', 'mp_native_qstr_table', 'mp_native_obj_table',
@@ -116,6 +118,19 @@ def with_entry(args, helper_dir):
     return [args.entry, renamed] + list(args.objects[1:])
 
 
+def normalised(path, helper_dir):
+    """path, or a copy in helper_dir in the form mpy_ld reads (natmod_xtensa)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    fixed = literal_addends_to_words(data)
+    if fixed == data:
+        return path
+    copy = os.path.join(helper_dir, os.path.basename(path))
+    with open(copy, 'wb') as f:
+        f.write(fixed)
+    return copy
+
+
 def link(args):
     first = Elf(os.path.basename(args.objects[0]), open(args.objects[0], 'rb').read())
     if 'mpy_init' not in first.defined:
@@ -124,6 +139,8 @@ def link(args):
     helper_dir = os.path.join(os.path.dirname(os.path.abspath(args.output)), 'link')
     os.makedirs(helper_dir, exist_ok=True)
     paths = with_entry(args, helper_dir)
+    if args.arch.startswith('xtensa'):
+        paths = [normalised(p, helper_dir) for p in paths]
     objects = [Elf(os.path.basename(p), open(p, 'rb').read()) for p in paths]
     runtime = set()
     if args.runtime:
