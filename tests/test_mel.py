@@ -308,7 +308,7 @@ def test_bad_input(device):
         mel.melspectrogram(np.array([0.0, np.nan] * 300, dtype=np.float32))
 
 
-MEMORY = """
+CYCLES = """
 import array, emlmel, gc
 from emltest import allocated, emit
 kw = %r
@@ -342,7 +342,7 @@ emit('kept bytes', gc.mem_alloc() - before)
 def test_memory_returns_to_baseline(device):
     # The M3 has no FPU: a small filterbank keeps 2000 soft-float inits quick.
     kw = dict(n_fft=64, hop_length=64, n_mels=8, sr=8000)
-    out = device.run(MEMORY % (kw, 2000))
+    out = device.run(CYCLES % (kw, 2000))
     res = {r[0]: r[1] for r in out.results}
     print(f"{device.name}: new(sr=16000, n_fft=512, n_mels=40) takes {res['new bytes']} bytes")
     assert res['process bytes'] == 0
