@@ -85,7 +85,8 @@ def grid(count, seed):
 
 
 def buildable(cfg):
-    """librosa warns (we raise) when a filter is empty: those are skipped here."""
+    """librosa warns (we raise) when a filter is empty: such configs are left
+    out of the accuracy tests (test_bad_input covers them)."""
     try:
         mel.filterbank(mel.Config(**cfg))
         return True
@@ -93,10 +94,8 @@ def buildable(cfg):
         return False
 
 
-@pytest.mark.parametrize('cfg', grid(24, 1), ids=str)
+@pytest.mark.parametrize('cfg', [c for c in grid(30, 1) if buildable(c)][:24], ids=str)
 def test_host_twin_matches_librosa(cfg):
-    if not buildable(cfg):
-        pytest.skip('empty filter: n_mels too large for n_fft')
     rng = np.random.default_rng(2)
     for kind in KINDS:
         y = make_signal(kind, cfg['sr'], 6 * cfg['n_fft'], rng)

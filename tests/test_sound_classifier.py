@@ -14,7 +14,7 @@ import pytest
 EXAMPLE = Path(__file__).resolve().parents[1] / 'examples' / 'sound_classifier'
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')
 def exported(tmp_path_factory):
     if shutil.which('espeak-ng') is None:
         pytest.skip('espeak-ng not installed (apt-get install espeak-ng)')
