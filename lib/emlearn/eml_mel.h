@@ -3,7 +3,8 @@
 // window, |rfft|^power, the mel filterbank of librosa.filters.mel (Slaney or
 // HTK mel scale, Slaney area norm or none), then 10*log10(max(S, 1e-10)).
 // Everything is float32, without libm and without float division: log2 and
-// exp2 from the exponent bits plus a polynomial, reciprocals by Newton steps.
+// exp2 from the exponent bits plus a polynomial, reciprocals by Newton steps
+// (eml_math.h).
 // host/emlearn_micropython/export/mel.py repeats these operations in numpy,
 // in the same order, and gives the same float32 results.
 #ifndef EML_MEL_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include "eml_common.h"
 #include "eml_fft.h"
+#include "eml_math.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,76 +53,6 @@ typedef struct {
     int skip;            // samples still to drop when hop > n_fft
 } EmlMel;
 
-typedef union {
-    float f;
-    uint32_t u;
-} EmlMelBits;
-
-// log2(x) for a normal x > 0: exponent plus t * P(t), t = m - 1 with the
-// mantissa m in [sqrt(1/2), sqrt(2)); within 1e-7 of log2(x).
-static inline float eml_mel_log2(float x) {
-    EmlMelBits v = {x};
-    int e = (int)((v.u >> 23) & 0xff) - 127;
-    v.u = (v.u & 0x007fffffu) | 0x3f800000u;
-    float m = v.f;
-    if (m > 1.41421356f) {
-        m *= 0.5f;
-        e += 1;
-    }
-    const float t = m - 1.0f;
-    float p = -0.143028796f;
-    p = p * t + 0.235702544f;
-    p = p * t - 0.25048995f;
-    p = p * t + 0.28688693f;
-    p = p * t - 0.360065609f;
-    p = p * t + 0.480932236f;
-    p = p * t - 0.721357524f;
-    p = p * t + 1.44269478f;
-    return (float)e + t * p;
-}
-
-// 2^x for -126 < x < 127: 2^floor(x) from the exponent bits times
-// 1 + f * Q(f), f = x - floor(x); within 1e-7 relative.
-static inline float eml_mel_exp2(float x) {
-    int i = (int)x;
-    if ((float)i > x) {
-        i -= 1;
-    }
-    const float f = x - (float)i;
-    float q = 0.000208291909f;
-    q = q * f + 0.00126893527f;
-    q = q * f + 0.00965244044f;
-    q = q * f + 0.0554959364f;
-    q = q * f + 0.240227222f;
-    q = q * f + 0.693147182f;
-    EmlMelBits v = {1.0f + f * q};
-    v.u += (uint32_t)i << 23;
-    return v.f;
-}
-
-// 1/x for a normal x > 0: a first guess from the bits, then Newton steps.
-static inline float eml_mel_reciprocal(float x) {
-    EmlMelBits v = {x};
-    v.u = 0x7ef311c3u - v.u;
-    float r = v.f;
-    for (int k = 0; k < 4; k++) {
-        r = r * (2.0f - x * r);
-    }
-    return r;
-}
-
-// sqrt(x) for x >= 0 as x * rsqrt(x) (sqrt(0) = 0).
-static inline float eml_mel_sqrt(float x) {
-    EmlMelBits v = {x};
-    v.u = 0x5f3759dfu - (v.u >> 1);
-    float y = v.f;
-    const float half = 0.5f * x;
-    for (int k = 0; k < 3; k++) {
-        y = y * (1.5f - half * y * y);
-    }
-    return x * y;
-}
-
 // Constants in double, rounded once to float (host twin: the same).
 #define EML_MEL_HTK_M2L (float)(1.0 / (2595.0 * 0.30102999566398120))
 #define EML_MEL_HTK_L2M (float)(2595.0 * 0.30102999566398120)
@@ -130,23 +62,23 @@ static inline float eml_mel_sqrt(float x) {
 // Hz to mel (librosa.hz_to_mel).
 static inline float eml_mel_from_hz(float hz, int htk) {
     if (htk) {
-        return EML_MEL_HTK_L2M * eml_mel_log2(1.0f + hz * (float)(1.0 / 700.0));
+        return EML_MEL_HTK_L2M * eml_log2f(1.0f + hz * (float)(1.0 / 700.0));
     }
     if (hz < 1000.0f) {
         return hz * (float)(3.0 / 200.0);
     }
-    return 15.0f + eml_mel_log2(hz * 0.001f) * EML_MEL_SLANEY_L2M;
+    return 15.0f + eml_log2f(hz * 0.001f) * EML_MEL_SLANEY_L2M;
 }
 
 // Mel to Hz (librosa.mel_to_hz).
 static inline float eml_mel_to_hz(float mel, int htk) {
     if (htk) {
-        return 700.0f * (eml_mel_exp2(mel * EML_MEL_HTK_M2L) - 1.0f);
+        return 700.0f * (eml_exp2f(mel * EML_MEL_HTK_M2L) - 1.0f);
     }
     if (mel < 15.0f) {
         return mel * (float)(200.0 / 3.0);
     }
-    return 1000.0f * eml_mel_exp2((mel - 15.0f) * EML_MEL_SLANEY_M2L);
+    return 1000.0f * eml_exp2f((mel - 15.0f) * EML_MEL_SLANEY_M2L);
 }
 
 // Edge i (0..n_mels+1) of the filterbank in Hz: n_mels + 2 points evenly
@@ -156,7 +88,7 @@ static inline float eml_mel_edge(const EmlMelConfig *c, int i) {
     if (i == c->n_mels + 1) {
         return eml_mel_to_hz(hi, c->htk);
     }
-    const float step = (hi - lo) * eml_mel_reciprocal((float)(c->n_mels + 1));
+    const float step = (hi - lo) * eml_reciprocalf((float)(c->n_mels + 1));
     return eml_mel_to_hz(lo + (float)i * step, c->htk);
 }
 
@@ -168,9 +100,9 @@ typedef struct {
 
 static inline EmlMelTriangle eml_mel_triangle(const EmlMelConfig *c, int m) {
     const float f0 = eml_mel_edge(c, m), f1 = eml_mel_edge(c, m + 1), f2 = eml_mel_edge(c, m + 2);
-    EmlMelTriangle t = {f0, f2, eml_mel_reciprocal(f1 - f0), eml_mel_reciprocal(f2 - f1), 1.0f};
+    EmlMelTriangle t = {f0, f2, eml_reciprocalf(f1 - f0), eml_reciprocalf(f2 - f1), 1.0f};
     if (c->slaney_norm) {
-        t.scale = 2.0f * eml_mel_reciprocal(f2 - f0);
+        t.scale = 2.0f * eml_reciprocalf(f2 - f0);
     }
     return t;
 }
@@ -194,7 +126,7 @@ static inline float eml_mel_bin_width(const EmlMelConfig *c) {
 // the scan starts just below f0 and stops past f2.
 static inline void eml_mel_span(const EmlMelConfig *c, const EmlMelTriangle *t, int *start, int *length) {
     const float width = eml_mel_bin_width(c);
-    int k = (int)(t->f0 * eml_mel_reciprocal(width)) - 1;
+    int k = (int)(t->f0 * eml_reciprocalf(width)) - 1;
     k = k < 0 ? 0 : k;
     *start = 0;
     *length = 0;
@@ -302,7 +234,7 @@ static inline void eml_mel_frame(EmlMel *mel, float *out) {
     }
     if (c->magnitude) {
         for (int k = 0; k < mel->n_bins; k++) {
-            p[k] = eml_mel_sqrt(p[k]);
+            p[k] = eml_sqrtf(p[k]);
         }
     }
     const float *w = mel->weights;
@@ -314,7 +246,7 @@ static inline void eml_mel_frame(EmlMel *mel, float *out) {
         }
         w += mel->lengths[m];
         if (c->log) {
-            s = (float)(10.0 * 0.30102999566398120) * eml_mel_log2(s > EML_MEL_AMIN ? s : EML_MEL_AMIN);
+            s = (float)(10.0 * 0.30102999566398120) * eml_log2f(s > EML_MEL_AMIN ? s : EML_MEL_AMIN);
         }
         out[m] = s;
     }
