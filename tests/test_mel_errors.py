@@ -141,3 +141,14 @@ def test_memory_returns_to_baseline(device):
     # a stale word on the stack may keep the last object alive (conservative GC)
     assert res['kept bytes'] <= res['small new bytes'] + 256
     assert 0 < res['new bytes'] < 16384
+
+
+# The full-heap case for tests/test_memory.py (the new layout's registry).
+MEMORY = {
+    'module': 'emlmel',
+    'setup': '',
+    'cases': [('mel', 'emlmel.new(sr=44100, n_fft=4096, n_mels=128)', 'mel FFT twiddles: 4096 items')],
+    'alive': ("mel = emlmel.new(sr=8000, n_fft=32, hop_length=32, n_mels=4)\n"
+              "mel_out = array.array('f', [0.0] * 4)",
+              "mel.process(array.array('h', [1000] * 32), mel_out)", [1]),
+}
