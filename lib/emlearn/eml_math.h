@@ -1,8 +1,11 @@
-// Float32 exp and reciprocal without libm or division, for the link
-// functions of boosted trees (sigmoid, softmax) and IsolationForest scores.
+// Float32 maths without libm and without division, for cores that run on
+// soft-float boards. Each function is a fixed sequence of float32
+// operations, so the numpy twin (export/math32.py) reproduces it bit for bit.
 // eml_math_exp: within 2 ulp of exp() for |x| <= 87 (inputs outside are
-// clamped to +-87: a link never needs more). eml_math_reciprocal: 1/y
-// within 2 ulp for normal positive y whose reciprocal is normal.
+// clamped to +-87). eml_math_reciprocal: 1/y within 2 ulp for normal
+// positive y whose reciprocal is normal. eml_math_log2 / eml_math_exp2:
+// exponent bits plus a polynomial (coefficients fitted for this file).
+// eml_math_sqrt: x * rsqrt(x) by Newton steps.
 #ifndef EML_MATH_H
 #define EML_MATH_H
 
@@ -12,6 +15,11 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef union {
+    float f;
+    uint32_t u;
+} EmlFloatBits;
 
 #define EML_MATH_EXP_LIMIT 87.0f
 
@@ -43,6 +51,60 @@ static inline float eml_math_reciprocal(float y) {
         g = g * (2.0f - y * g);
     }
     return g + g * (1.0f - y * g);
+}
+
+// log2(x) for a normal x > 0: exponent plus t * P(t), t = m - 1 with the
+// mantissa m in [sqrt(1/2), sqrt(2)); within 1e-7 of log2(x).
+static inline float eml_math_log2(float x) {
+    EmlFloatBits v = {x};
+    int e = (int)((v.u >> 23) & 0xff) - 127;
+    v.u = (v.u & 0x007fffffu) | 0x3f800000u;
+    float m = v.f;
+    if (m > 1.41421356f) {
+        m *= 0.5f;
+        e += 1;
+    }
+    const float t = m - 1.0f;
+    float p = -0.143028796f;
+    p = p * t + 0.235702544f;
+    p = p * t - 0.25048995f;
+    p = p * t + 0.28688693f;
+    p = p * t - 0.360065609f;
+    p = p * t + 0.480932236f;
+    p = p * t - 0.721357524f;
+    p = p * t + 1.44269478f;
+    return (float)e + t * p;
+}
+
+// 2^x for -126 < x < 127: 2^floor(x) from the exponent bits times
+// 1 + f * Q(f), f = x - floor(x); within 1e-7 relative.
+static inline float eml_math_exp2(float x) {
+    int i = (int)x;
+    if ((float)i > x) {
+        i -= 1;
+    }
+    const float f = x - (float)i;
+    float q = 0.000208291909f;
+    q = q * f + 0.00126893527f;
+    q = q * f + 0.00965244044f;
+    q = q * f + 0.0554959364f;
+    q = q * f + 0.240227222f;
+    q = q * f + 0.693147182f;
+    EmlFloatBits v = {1.0f + f * q};
+    v.u += (uint32_t)i << 23;
+    return v.f;
+}
+
+// sqrt(x) for x >= 0 as x * rsqrt(x) (sqrt(0) = 0).
+static inline float eml_math_sqrt(float x) {
+    EmlFloatBits v = {x};
+    v.u = 0x5f3759dfu - (v.u >> 1);
+    float y = v.f;
+    const float half = 0.5f * x;
+    for (int k = 0; k < 3; k++) {
+        y = y * (1.5f - half * y * y);
+    }
+    return x * y;
 }
 
 #ifdef __cplusplus
