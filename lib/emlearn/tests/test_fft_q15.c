@@ -140,7 +140,7 @@ int main(void) {
     CHECK(eml_fft_q15_init(&fq, &ff, qtw) == EmlOk);
     for (int k = 0; k < 32; k++) {
         CHECK(fabs(qtw[2 * k] - fmin(32767, 32768 * cos(2 * PI * k / 64))) <= 0.5);
-        CHECK(fabs(qtw[2 * k + 1] - 32768 * sin(2 * PI * k / 64)) <= 0.5);
+        CHECK(fabs(qtw[2 * k + 1] - fmin(32767, 32768 * sin(2 * PI * k / 64))) <= 0.5);
     }
     CHECK(eml_fft_q15_init(&fq, &ff, NULL) == EmlBadArgument);
     TEST_DONE("eml_fft_q15");
