@@ -48,7 +48,7 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
 // do not fit its formats. The gain table and scratch are garbage after.
 static bool iir_quantize(iir_obj_t *o, const float *rows, int n_stages) {
     float *table = EMLMP_NEW(float, 2 * IIR_GAIN_POINTS, "the gain table");
-    float *power = EMLMP_NEW(float, IIR_GAIN_POINTS + 1, "the gain table");
+    float *power = EMLMP_NEW(float, IIR_GAIN_POINTS + 1 + n_stages, "the gain table");
     int *g = EMLMP_NEW(int, n_stages, "the gain table");
     int32_t *coefficients = EMLMP_NEW(int32_t, EML_IIR_Q_COEFFICIENTS * n_stages, "the int16 filter coefficients");
     int32_t *states = EMLMP_NEW(int32_t, EML_IIR_Q_STATES * n_stages, "the int16 filter states");

@@ -35,7 +35,7 @@ static const float cheby_bp[] = {
     1.0f, -2.0f, 1.0f, 1.0f, -1.94344425f, 0.96808064f,
 };
 
-static float table[2 * N_COS], power[N_COS + 1];
+static float table[2 * N_COS], power[N_COS + 1 + MAX_STAGES];
 static int32_t coefficients[EML_IIR_Q_COEFFICIENTS * MAX_STAGES], states[EML_IIR_Q_STATES * MAX_STAGES];
 #define LONG 60000  // the ellip8 poles decay by e in about 2300 samples
 static int16_t x[N], y[N], z[N], tail[LONG];
