@@ -1,16 +1,27 @@
 // emliir: IIR filters as cascades of second-order sections, with
 // scipy.signal's sos layout. Features: module functions new() and load()
-// that return a filter object (methods run, reset), float32 arrays through
-// the buffer protocol, a text loader for exact float32 coefficients, no
-// allocation after construction. The maths is in lib/emlearn/eml_iir.h.
+// that return a filter object (methods run, reset), float32 arrays (float
+// path) or int16 arrays (fixed-point path) through the buffer protocol, a
+// text loader for exact float32 coefficients, no allocation after
+// construction. The maths is in lib/emlearn/eml_iir.h and eml_iir_q.h.
 #include "emlmp.h"
+#include "eml_fft.h"
 #include "eml_iir.h"
+#include "eml_iir_q.h"
+
+// Frequencies (pi k / IIR_GAIN_POINTS) at which the fixed-point path
+// estimates the sections' gains when it quantizes the coefficients.
+#define IIR_GAIN_POINTS 512
 
 typedef struct {
     mp_obj_base_t base;
     // iir.coefficients (6 per stage) and iir.states (2 per stage) are
-    // copies allocated here, owned by this object.
+    // copies allocated here, owned by this object; so are iir_q's
+    // coefficients and states (quantized from the same rows at construction).
     EmlIIR iir;
+    EmlIIRQ iir_q;
+    bool q_ok;     // false when the rows do not fit the fixed-point formats
+    char path;     // typecode of the blocks since the last reset, or 0
 } iir_obj_t;
 
 mp_obj_full_type_t iir_type;
@@ -31,6 +42,22 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     mp_store_global(MP_QSTR_new, MP_OBJ_FROM_PTR(&iir_new_obj));
     mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&iir_load_obj));
     MP_DYNRUNTIME_INIT_EXIT
+}
+
+// The fixed-point copy of the rows (checked, 6 per stage); false when they
+// do not fit its formats. The gain table and scratch are garbage after.
+static bool iir_quantize(iir_obj_t *o, const float *rows, int n_stages) {
+    float *table = EMLMP_NEW(float, 2 * IIR_GAIN_POINTS, "the gain table");
+    float *power = EMLMP_NEW(float, IIR_GAIN_POINTS + 1 + n_stages, "the gain table");
+    int *g = EMLMP_NEW(int, n_stages, "the gain table");
+    int32_t *coefficients = EMLMP_NEW(int32_t, EML_IIR_Q_COEFFICIENTS * n_stages, "the int16 filter coefficients");
+    int32_t *states = EMLMP_NEW(int32_t, EML_IIR_Q_STATES * n_stages, "the int16 filter states");
+    EmlFFT cosines;
+    if (eml_fft_init(&cosines, 2 * IIR_GAIN_POINTS, table) != EmlOk) {
+        return false;
+    }
+    eml_iir_q_gains(rows, n_stages, table, IIR_GAIN_POINTS, power, g);
+    return eml_iir_q_init(&o->iir_q, rows, n_stages, g, coefficients, states) == EmlOk;
 }
 
 // Check the coefficient rows, then build a filter object that owns
@@ -54,6 +81,8 @@ static mp_obj_t iir_make(float *coefficients, size_t count) {
     if (eml_iir_init(&o->iir, n_stages, coefficients, states) != EmlOk) {
         mp_raise_ValueError(MP_ERROR_TEXT("iir init failed"));
     }
+    o->path = 0;
+    o->q_ok = iir_quantize(o, coefficients, n_stages);
     return MP_OBJ_FROM_PTR(o);
 }
 
@@ -141,13 +170,30 @@ static mp_obj_t iir_load(mp_obj_t source) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(iir_load_obj, iir_load);
 
-// filter.run(samples): filter an array('f') in place; the state carries over
-// to the next call. An empty array is allowed and changes nothing.
+// filter.run(samples): filter an array('f') (float32) or array('h') (int16,
+// fixed point, saturating at +-32767) in place; the state carries over to
+// the next call, so blocks between two resets must share one typecode. An
+// empty array is allowed and changes nothing.
 static mp_obj_t iir_run(mp_obj_t self_in, mp_obj_t samples_in) {
     iir_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_buffer_info_t buf;
+    const char tc = mp_get_buffer(samples_in, &buf, MP_BUFFER_READ) && buf.typecode == 'h' ? 'h' : 'f';
     size_t n;
-    float *samples = emlmp_array(samples_in, 'f', true, EMLMP_ANY_LENGTH, "samples", &n);
-    eml_iir_run(&self->iir, samples, (int)n);
+    void *samples = emlmp_array(samples_in, tc, true, EMLMP_ANY_LENGTH, "samples", &n);
+    if (self->path != 0 && self->path != tc) {
+        EMLMP_RAISE(&mp_type_TypeError, "samples must be array('%c') like the blocks before, "
+                    "got array('%c'): call reset() to switch", EMLMP_INT(self->path), EMLMP_INT(tc));
+    }
+    if (tc == 'h') {
+        if (!self->q_ok) {
+            mp_raise_ValueError(MP_ERROR_TEXT("samples: array('h') needs coefficients that fit "
+                                              "the fixed-point formats (below 64 after gain moves)"));
+        }
+        eml_iir_q_run(&self->iir_q, samples, (int)n);
+    } else {
+        eml_iir_run(&self->iir, samples, (int)n);
+    }
+    self->path = tc;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(iir_run_obj, iir_run);
@@ -156,6 +202,10 @@ static MP_DEFINE_CONST_FUN_OBJ_2(iir_run_obj, iir_run);
 static mp_obj_t iir_reset(mp_obj_t self_in) {
     iir_obj_t *self = MP_OBJ_TO_PTR(self_in);
     eml_iir_reset(&self->iir);
+    if (self->q_ok) {
+        eml_iir_q_reset(&self->iir_q);
+    }
+    self->path = 0;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(iir_reset_obj, iir_reset);
