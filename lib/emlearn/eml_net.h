@@ -36,7 +36,7 @@ typedef enum {
     EmlNetAvgPool,
     EmlNetGlobalAvgPool,
     EmlNetGlobalMaxPool,
-    EmlNetActivate,     // activation alone: out = act(in)
+    EmlNetActivate,     // activation alone: out = act(in), any shape of as many values
     EmlNetLayerTypes,
 } EmlNetLayerType;
 
@@ -106,7 +106,7 @@ static inline EmlError eml_net_check_shape(const EmlNetLayer *l) {
     EML_PRECONDITION(eml_net_dims_ok(l->out_h, l->out_w, l->out_c), EmlSizeMismatch);
     EML_PRECONDITION(l->activation < EmlNetActivations, EmlUnsupported);
     const int flat = l->out_h == 1 && l->out_w == 1;
-    const int same = l->in_h == l->out_h && l->in_w == l->out_w && l->in_c == l->out_c;
+    const int same = eml_net_in_size(l) == eml_net_out_size(l);
     switch (l->type) {
     case EmlNetDense:
         return flat ? EmlOk : EmlSizeMismatch;

@@ -144,9 +144,9 @@ def pool(layer, x, dtype):
         for kx in range(kw):
             t = x[:, ky:ky + (layer.out_h - 1) * sh + 1:sh, kx:kx + (layer.out_w - 1) * sw + 1:sw, :]
             if acc is None:
-                acc = t if layer.kind.endswith('max') else np.zeros_like(t) + t
+                acc = t if 'max' in layer.kind else np.zeros_like(t) + t
             else:
-                acc = np.maximum(acc, t) if layer.kind.endswith('max') else acc + t
+                acc = np.maximum(acc, t) if 'max' in layer.kind else acc + t
     return acc
 
 
@@ -160,7 +160,7 @@ def layer_float(layer, x):
         acc = x.reshape(len(x), layer.out_h, layer.out_w, layer.out_c)
     else:
         acc = pool(layer, x, F)
-        if layer.kind.endswith('avg'):
+        if 'avg' in layer.kind:
             acc = acc * layer.scale[0]
     y = activate(acc, layer.act, layer.alpha)
     return softmax(y) if layer.act == 'softmax' else y
