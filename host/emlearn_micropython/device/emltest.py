@@ -58,3 +58,28 @@ def allocated(fn, count=50):
 def error(e):
     # An exception as a result value: [type name, message]
     return [type(e).__name__, str(e)]
+
+
+def attempt(name, fn, *args):
+    # Emit [name, 'ok', fn(*args)] or, when it raises, [name, type name,
+    # message]. A result that is not a plain value is given by its type name.
+    try:
+        result = fn(*args)
+    except Exception as e:
+        emit(name, *error(e))
+        return
+    if not isinstance(result, (int, float, str, list, tuple, dict, type(None))):
+        result = type(result).__name__
+    emit(name, 'ok', result)
+
+
+class Lines:
+    # readline() over the lines of a text, like an open file: for loaders
+    # fed without writing a file.
+    def __init__(self, text):
+        self.lines = [line + '\n' for line in text.split('\n')]
+        if self.lines and self.lines[-1] == '\n':
+            self.lines.pop()
+
+    def readline(self):
+        return self.lines.pop(0) if self.lines else ''
