@@ -247,3 +247,7 @@ def convert(model, dtype='float32', calibration=None):
         from emlearn_micropython.export import net_onnx
         layers, shape = net_onnx.layers_of(model)
     return Model(layers, shape, dtype=dtype, calibration=calibration).fit()
+
+
+# For export.convert(): the class names this exporter takes.
+ESTIMATORS = ('MLPClassifier', 'MLPRegressor', 'Sequential', 'Functional', 'ModelProto')
