@@ -4,7 +4,7 @@
 // values. Optional derived channels: the magnitude (L2 norm over the input
 // channels, per frame) and the jerk (first differences) of every channel.
 //
-// Every result is a fixed sequence of float32 operations (sequential sums,
+// Every result is a fixed sequence of float32 operations (compensated sums in order,
 // no fused multiply-add, no libm, no division), so that a host twin in
 // numpy float32 (emlearn_micropython/export/features.py) gives the same
 // bits. Definitions (x: the m samples of a channel, n = window):
@@ -69,6 +69,33 @@ typedef enum {
     EmlFeatureKinds,
 } EmlFeatureKind;
 
+// The name of a kind as the Python API spells it ("band" takes ":K").
+static inline const char *eml_features_kind_name(int kind) {
+    switch (kind) {
+        case EmlFeatureMean: return "mean";
+        case EmlFeatureStd: return "std";
+        case EmlFeatureMin: return "min";
+        case EmlFeatureMax: return "max";
+        case EmlFeatureMedian: return "median";
+        case EmlFeatureP10: return "p10";
+        case EmlFeatureP25: return "p25";
+        case EmlFeatureP75: return "p75";
+        case EmlFeatureP90: return "p90";
+        case EmlFeatureIqr: return "iqr";
+        case EmlFeatureRms: return "rms";
+        case EmlFeatureEnergy: return "energy";
+        case EmlFeatureAbsMean: return "abs_mean";
+        case EmlFeatureZcr: return "zcr";
+        case EmlFeatureMcr: return "mcr";
+        case EmlFeatureSkew: return "skew";
+        case EmlFeatureKurtosis: return "kurtosis";
+        case EmlFeatureCorr: return "corr";
+        case EmlFeatureBand: return "band";
+        case EmlFeatureDominantFreq: return "dominant_freq";
+        default: return "";
+    }
+}
+
 typedef struct {
     int window;          // n frames
     int channels;        // input channels, interleaved
@@ -114,6 +141,21 @@ static inline uint32_t eml_features_bits(float f) {
     union { uint32_t u; float f; } v;
     v.f = f;
     return v.u;
+}
+
+// A compensated (Kahan) float32 sum: the error stays near 2 eps of the sum
+// of |terms| whatever the count (a plain sum grows with the count: 4096
+// equal int16 squares lose 1e-4). add(v): y = v - c, t = s + y,
+// c = (t - s) - y, s = t.
+typedef struct {
+    float s, c;
+} EmlFeaturesSum;
+
+static inline void eml_features_add(EmlFeaturesSum *a, float v) {
+    const float y = v - a->c;
+    const float t = a->s + y;
+    a->c = (t - a->s) - y;
+    a->s = t;
 }
 
 // 1/m correctly rounded, for 2 <= m <= 2^24, by binary long division
@@ -267,19 +309,19 @@ static inline uint32_t eml_features_needs(const EmlFeatures *f) {
     return needs;
 }
 
-// The central moments, as sequential float32 sums: d = x - mean,
-// d2 = d * d, m2 += d2, m3 += d2 * d, m4 += d2 * d2.
+// The central moments, as float32 sums: d = x - mean,
+// d2 = d * d, m2 += d2, m3 += d2 * d, m4 += d2 * d2 (compensated sums).
 static inline void eml_features_moments(const float *x, int m, EmlFeatureSums *s) {
-    float m2 = 0.0f, m3 = 0.0f, m4 = 0.0f;
+    EmlFeaturesSum m2 = {0.0f, 0.0f}, m3 = {0.0f, 0.0f}, m4 = {0.0f, 0.0f};
     for (int i = 0; i < m; i++) {
         const float d = x[i] - s->mean, d2 = d * d;
-        m2 += d2;
-        m3 += d2 * d;
-        m4 += d2 * d2;
+        eml_features_add(&m2, d2);
+        eml_features_add(&m3, d2 * d);
+        eml_features_add(&m4, d2 * d2);
     }
-    s->m2 = m2;
-    s->m3 = m3;
-    s->m4 = m4;
+    s->m2 = m2.s;
+    s->m3 = m3.s;
+    s->m4 = m4.s;
 }
 
 // The count of i in 1..m-1 with (x[i-1] < level) != (x[i] < level).
@@ -293,31 +335,32 @@ static inline int eml_features_crossings(const float *x, int m, float level) {
 
 static inline void eml_features_sums(const float *x, int m, float inv_m, uint32_t needs,
                                      EmlFeatureSums *s) {
-    float sum = 0.0f, lo = x[0], hi = x[0];
+    EmlFeaturesSum sum = {0.0f, 0.0f};
+    float lo = x[0], hi = x[0];
     for (int i = 0; i < m; i++) {
-        sum += x[i];
+        eml_features_add(&sum, x[i]);
         lo = x[i] < lo ? x[i] : lo;
         hi = x[i] > hi ? x[i] : hi;
     }
-    s->mean = sum * inv_m;
+    s->mean = sum.s * inv_m;
     s->min = lo;
     s->max = hi;
     if (needs & EML_FEATURES_CENTRED) {
         eml_features_moments(x, m, s);
     }
     if (needs & (EML_FEATURES_BIT(EmlFeatureEnergy) | EML_FEATURES_BIT(EmlFeatureRms))) {
-        float squares = 0.0f;
+        EmlFeaturesSum squares = {0.0f, 0.0f};
         for (int i = 0; i < m; i++) {
-            squares += x[i] * x[i];
+            eml_features_add(&squares, x[i] * x[i]);
         }
-        s->squares = squares;
+        s->squares = squares.s;
     }
     if (needs & EML_FEATURES_BIT(EmlFeatureAbsMean)) {
-        float abs = 0.0f;
+        EmlFeaturesSum abs = {0.0f, 0.0f};
         for (int i = 0; i < m; i++) {
-            abs += x[i] < 0.0f ? -x[i] : x[i];
+            eml_features_add(&abs, x[i] < 0.0f ? -x[i] : x[i]);
         }
-        s->abs = abs;
+        s->abs = abs.s;
     }
     s->zero_crossings = (needs & EML_FEATURES_BIT(EmlFeatureZcr)) ? eml_features_crossings(x, m, 0.0f) : 0;
     s->mean_crossings = (needs & EML_FEATURES_BIT(EmlFeatureMcr)) ? eml_features_crossings(x, m, s->mean) : 0;
@@ -388,11 +431,11 @@ static inline float *eml_features_spectrum(EmlFeatures *f, const float *x, float
     }
     for (int b = 0; b < f->bands; b++) {
         const int k0 = 1 + b * bins / f->bands, k1 = 1 + (b + 1) * bins / f->bands;
-        float e = 0.0f;
+        EmlFeaturesSum e = {0.0f, 0.0f};
         for (int k = k0; k < k1; k++) {
-            e += re[k];
+            eml_features_add(&e, re[k]);
         }
-        *out++ = e;
+        *out++ = e.s;
     }
     return out;
 }
@@ -459,11 +502,11 @@ static inline float eml_features_corr(const EmlFeatures *f, int a, int b) {
         return 0.0f;
     }
     const float *xa = f->data + a * f->window, *xb = f->data + b * f->window;
-    float sxy = 0.0f;
+    EmlFeaturesSum sxy = {0.0f, 0.0f};
     for (int i = 0; i < f->window; i++) {
-        sxy += (xa[i] - ma) * (xb[i] - mb);
+        eml_features_add(&sxy, (xa[i] - ma) * (xb[i] - mb));
     }
-    return (sxy * eml_features_rsqrt(m2a)) * eml_features_rsqrt(m2b);
+    return (sxy.s * eml_features_rsqrt(m2a)) * eml_features_rsqrt(m2b);
 }
 
 // Channels from the interleaved frames (int16 s16 or float32 s32: the other

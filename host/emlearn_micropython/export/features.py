@@ -5,7 +5,7 @@
 windows is shaped (n, window, channels) (int16 or float values); the result
 (n, n_features) float32 equals, bit for bit, what fx.compute gives on the
 device for each window: every step repeats lib/emlearn/eml_features.h's
-float32 operations in its order (sequential sums, its sqrt and 1/sqrt, the
+float32 operations in its order (compensated sums, its sqrt and 1/sqrt, the
 device FFT from fft32.py). Definitions: see the header's first comment.
 """
 from fractions import Fraction
@@ -87,9 +87,17 @@ def reciprocal(m):
 
 
 def seqsum(a):
-    """Sum over the last axis as the C loop does: s = 0; s += a[i] in order."""
-    zero = np.zeros(a.shape[:-1] + (1,), dtype=F)
-    return np.add.accumulate(np.concatenate([zero, a.astype(F)], axis=-1), axis=-1)[..., -1]
+    """Sum over the last axis as eml_features_add does: compensated (Kahan),
+    in order."""
+    a = np.asarray(a, dtype=F)
+    s = np.zeros(a.shape[:-1], dtype=F)
+    c = np.zeros_like(s)
+    for i in range(a.shape[-1]):
+        y = a[..., i] - c
+        t = s + y
+        c = (t - s) - y
+        s = t
+    return s
 
 
 def rsqrt(v):

@@ -1,0 +1,176 @@
+"""emlfeatures: the host twin against numpy/scipy definitions on real IMU
+windows (BasicMotions), and the device (.mpy) against the twin bit for bit.
+
+Tolerances against the float64 definitions: relative 1e-5 of the value, or
+1e-5 of the channel's std for statistics of location and spread (their
+float32 rounding scales with the data, not with the value); skew, kurtosis
+and corr are dimensionless: absolute 1e-5 (kurtosis 1e-5 * (3 + |value|)).
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.signal
+import scipy.stats
+
+from emlearn_micropython.export import features as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'examples' / 'activity'))
+import basicmotions  # noqa: E402
+
+ALL = ('mean', 'std', 'min', 'max', 'median', 'p10', 'p25', 'p75', 'p90', 'iqr', 'rms', 'energy',
+       'abs_mean', 'zcr', 'mcr', 'skew', 'kurtosis', 'corr', 'band:4', 'dominant_freq')
+SCALED = {'mean', 'std', 'min', 'max', 'median', 'p10', 'p25', 'p75', 'p90', 'iqr', 'rms', 'abs_mean'}
+
+
+def real_windows(window=32, hop=16):
+    X, _ = basicmotions.load('TRAIN')
+    return np.concatenate([F.windows_of(x, window, hop) for x in X])
+
+
+def int16_windows(rng, n=6, window=128):
+    """Accelerometer axes as an IMU driver gives them (4096 LSB/g), plus a
+    constant window and windows at the int16 extremes."""
+    X, _ = basicmotions.load('TRAIN')
+    w = F.windows_of(np.concatenate(list(X[::5])), window, window)[:n, :, :3] * 4096
+    w = np.clip(w + rng.normal(0, 30, w.shape), -32768, 32767).astype(np.int16)
+    w[0] = 1234
+    w[1, :, 0] = -32768
+    w[1, ::2, 1], w[1, 1::2, 1] = 32767, -32768
+    w[1, :, 2] = np.where(np.arange(window) % 3, 32767, -32768)
+    return w
+
+
+def spectrum(x, n):
+    """Power of bins 1..n/2 of the Hann-windowed, centred channels x (N, m);
+    a jerk channel (m = n - 1) sits at frames 1..n-1."""
+    centred = x - x.mean(axis=-1, keepdims=True)
+    centred = np.concatenate([np.zeros((len(x), n - x.shape[-1])), centred], axis=-1)
+    return np.abs(np.fft.rfft(centred * scipy.signal.get_window('hann', n), axis=-1))[:, 1:] ** 2
+
+
+def reference(x, kind, n, bands=4):
+    """float64 definition of a per-channel feature of channels x (N, m)."""
+    m = x.shape[-1]
+    mean = x.mean(axis=-1, keepdims=True)
+    crossings = lambda level: ((x < level)[:, 1:] != (x < level)[:, :-1]).sum(axis=-1) / m  # noqa: E731
+    if kind in F.PERCENT:
+        return np.percentile(x, F.PERCENT[kind], axis=-1)[:, None]
+    if kind == 'band':
+        power = spectrum(x, n)
+        edges = [b * (n // 2) // bands for b in range(bands + 1)]
+        return np.stack([power[:, a:b].sum(axis=-1) for a, b in zip(edges, edges[1:])], axis=-1)
+    with np.errstate(all='ignore'):
+        return {
+            'mean': lambda: mean[:, 0], 'std': lambda: x.std(axis=-1), 'min': lambda: x.min(axis=-1),
+            'max': lambda: x.max(axis=-1), 'iqr': lambda: np.subtract(*np.percentile(x, [75, 25], axis=-1)),
+            'rms': lambda: np.sqrt(np.mean(x * x, axis=-1)), 'energy': lambda: np.mean(x * x, axis=-1),
+            'abs_mean': lambda: np.abs(x).mean(axis=-1), 'zcr': lambda: crossings(0),
+            'mcr': lambda: crossings(mean),
+            'skew': lambda: scipy.stats.skew(x, axis=-1), 'kurtosis': lambda: scipy.stats.kurtosis(x, axis=-1),
+        }[kind]()[:, None]
+
+
+def tolerance(kind, ref, s, std):
+    """The allowed |twin - definition| (see the module docstring)."""
+    if kind == 'mcr':
+        # a sample within float32 rounding of the mean may fall on either
+        # side: up to 2 crossings each
+        near = np.abs(s - s.mean(axis=-1, keepdims=True)) <= 1e-5 * std
+        return (2 * near.sum(axis=-1, keepdims=True) + 1e-3) / s.shape[-1]
+    if kind in ('skew', 'kurtosis'):
+        # ill-conditioned when the spread is near float32 resolution of the values
+        flat = std < 1e-4 * np.abs(s).max(axis=-1, keepdims=True)
+        return np.where(flat, np.inf, 1.0) * 1e-5 * (1 + (kind == 'kurtosis') * (3 + np.abs(ref)))
+    if kind == 'band':
+        # FFT rounding scales with the window's energy (Parseval), as in test_fft
+        # and with the float32 rounding of the samples (a few eps for mag)
+        resolution = (s.shape[-1] * 1e-6 * np.abs(s).max(axis=-1, keepdims=True)) ** 2
+        return 1e-5 * np.maximum(np.abs(ref), ref.sum(axis=-1, keepdims=True)) + resolution + 1e-30
+    floor = 1e-7 * np.abs(s).max(axis=-1, keepdims=True)  # float32 resolution of the data
+    return 1e-5 * np.maximum(np.abs(ref), std if kind in SCALED else 0) + floor + 1e-30
+
+
+def check_channel(got, names, ch, s, n):
+    """Worst error / tolerance of each feature of channel ch (series s)."""
+    worst = {}
+    std = s.std(axis=-1, keepdims=True)
+    const = (s.max(axis=-1) == s.min(axis=-1))[:, None]
+    for kind in [k.split(':')[0] for k in ALL if k != 'corr']:
+        cols = [f'{ch}_band{b}' for b in range(4)] if kind == 'band' else [f'{ch}_{kind}']
+        g = got[:, [names.index(c) for c in cols]]
+        if kind == 'dominant_freq':
+            # the bin of the largest power; another bin only for a near tie
+            power = spectrum(s, n)
+            chosen = power[np.arange(len(power)), g[:, 0].astype(int) - 1]
+            assert np.all(chosen >= power.max(axis=-1) * (1 - 1e-5)), ch
+            continue
+        ref = reference(s, kind, n)
+        ref = np.where(const, 0.0, ref) if kind in ('skew', 'kurtosis') else ref
+        worst[kind] = float(np.max(np.abs(g - ref) / tolerance(kind, ref, s, std)))
+        assert worst[kind] <= 1, f'{ch}_{kind}: {worst[kind]:.3g} of the tolerance'
+    return worst
+
+
+def check_definitions(windows, magnitude=False, jerk=False):
+    n, channels = windows.shape[1:]
+    got = F.extract(windows, n, channels, ALL, magnitude=magnitude, jerk=jerk).astype(np.float64)
+    names = F.feature_names(n, channels, ALL, magnitude=magnitude, jerk=jerk)
+    x = windows.astype(np.float64).transpose(1, 0, 2).transpose(2, 1, 0)  # (channels, N, n)
+    if magnitude:
+        x = np.concatenate([x, np.sqrt((x * x).sum(axis=0, keepdims=True))])
+    series = list(x) + (list(np.diff(x, axis=-1)) if jerk else [])
+    worst = {}
+    for ch, s in zip(F.channel_names(channels, magnitude, jerk), series):
+        for k, v in check_channel(got, names, ch, s, n).items():
+            worst[k] = max(worst.get(k, 0), v)
+    ref = [np.corrcoef(x[:channels, i])[np.triu_indices(channels, 1)] for i in range(len(windows))]
+    with np.errstate(all='ignore'):
+        ref = np.nan_to_num(np.array(ref), nan=0.0)
+    corr = got[:, [i for i, nm in enumerate(names) if nm.startswith('corr_')]]
+    assert np.max(np.abs(corr - ref)) <= 1e-5
+    return worst
+
+
+def test_twin_matches_definitions_on_real_windows():
+    worst = check_definitions(real_windows(), magnitude=True, jerk=True)
+    print({k: round(float(v), 3) for k, v in worst.items()})
+
+
+def test_twin_matches_definitions_int16():
+    check_definitions(int16_windows(np.random.default_rng(5)), magnitude=True, jerk=True)
+
+
+def test_twin_constant_and_extremes():
+    w = int16_windows(np.random.default_rng(6))
+    out = F.extract(w[:2], 128, 3, ('std', 'skew', 'kurtosis', 'energy', 'corr'))
+    names = F.feature_names(128, 3, ('std', 'skew', 'kurtosis', 'energy', 'corr'))
+    row = dict(zip(names, out[0]))
+    assert all(row[k] == 0 for k in names if not k.endswith('energy'))  # constant window
+    assert row['x_energy'] == pytest.approx(1234.0 ** 2, rel=1e-6)
+    extreme = dict(zip(names, out[1]))
+    assert extreme['x_energy'] == np.float32(2.0 ** 30) and extreme['x_std'] == 0
+    assert extreme['y_energy'] == pytest.approx((32767.0 ** 2 + 32768.0 ** 2) / 2, rel=1e-6)
+    assert extreme['y_std'] == np.float32(32767.5) and extreme['corr_xy'] == 0
+
+
+def test_reciprocal_and_sqrt():
+    from fractions import Fraction
+    for m in list(range(2, 5000)):
+        r = F.reciprocal(m)
+        assert abs(Fraction(float(r)) - Fraction(1, m)) <= Fraction(float(np.spacing(r))) / 2
+    v = np.random.default_rng(3).uniform(0, 1, 100000).astype(np.float32) ** 8 * np.float32(1e30)
+    got, want = F.sqrt(v), np.sqrt(v)
+    assert np.all(np.abs(got.view(np.int32) - want.view(np.int32)) <= 1)
+
+
+def test_names_and_windows_of():
+    assert F.feature_names(16, 3, ('std', 'band:2'), magnitude=True, jerk=True)[:6] == [
+        'x_std', 'x_band0', 'x_band1', 'y_std', 'y_band0', 'y_band1']
+    assert F.feature_names(16, 4, ('rms', 'corr'))[-1] == 'corr_c2c3'
+    assert 'dmag_rms' in F.feature_names(16, 2, ('rms',), magnitude=True, jerk=True)
+    sig = np.arange(20)[:, None]
+    w = F.windows_of(sig, 8, 4)
+    assert w.shape == (4, 8, 1) and w[1, 0, 0] == 4 and w[-1, -1, 0] == 19
+    assert F.windows_of(sig, 32, 4).shape == (0, 32, 1)
