@@ -119,7 +119,12 @@ def check_definitions(windows, magnitude=False, jerk=False):
     names = F.feature_names(n, channels, ALL, magnitude=magnitude, jerk=jerk)
     x = windows.astype(np.float64).transpose(1, 0, 2).transpose(2, 1, 0)  # (channels, N, n)
     if magnitude:
-        x = np.concatenate([x, np.sqrt((x * x).sum(axis=0, keepdims=True))])
+        # the magnitude channel as the twin rounds it (sqrt within 1 ulp,
+        # tested below): statistics of a near-constant magnitude are
+        # otherwise dominated by that rounding
+        x32 = x.astype(np.float32)
+        mag = F.sqrt(sum(x32[c] * x32[c] for c in range(channels)))
+        x = np.concatenate([x, mag[None].astype(np.float64)])
     series = list(x) + (list(np.diff(x, axis=-1)) if jerk else [])
     worst = {}
     for ch, s in zip(F.channel_names(channels, magnitude, jerk), series):
@@ -174,3 +179,162 @@ def test_names_and_windows_of():
     w = F.windows_of(sig, 8, 4)
     assert w.shape == (4, 8, 1) and w[1, 0, 0] == 4 and w[-1, -1, 0] == 19
     assert F.windows_of(sig, 32, 4).shape == (0, 32, 1)
+
+
+# ---------------------------------------------------------------- device
+CONFIGS = [
+    dict(window=128, channels=3, features=ALL, magnitude=True, jerk=True, dtype='h'),
+    dict(window=32, channels=6, features=ALL, magnitude=False, jerk=True, dtype='f'),
+    dict(window=100, channels=2, features=('mean', 'median', 'p90', 'kurtosis', 'corr', 'mcr'), dtype='h'),
+    dict(window=8, channels=1, features=('band:4', 'dominant_freq', 'iqr', 'std'), magnitude=True, dtype='f'),
+    dict(window=1024, channels=1, features=('p10', 'skew', 'band:16', 'rms'), jerk=True, dtype='f'),
+]
+
+DEVICE = """
+import array, emlfeatures
+from emltest import emit, read_array
+configs = %r
+for k, cfg in enumerate(configs):
+    fx = emlfeatures.new(cfg['window'], cfg['channels'], cfg['features'],
+                         magnitude=cfg.get('magnitude', False), jerk=cfg.get('jerk', False))
+    emit('names', k, fx.names())
+    data = read_array('w%%d.bin' %% k, cfg['dtype'])
+    step = cfg['window'] * cfg['channels']
+    out = array.array('f', bytes(4 * fx.n_features))
+    for i in range(len(data) // step):
+        fx.compute(data[i * step:(i + 1) * step], out)
+        emit('out', k, bytes(out))
+    fx = data = None
+"""
+
+
+def device_cases():
+    rng = np.random.default_rng(11)
+    real = real_windows()
+    cases = []
+    for cfg in CONFIGS:
+        n, c = cfg['window'], cfg['channels']
+        if cfg['dtype'] == 'h' and n == 128:
+            w = int16_windows(rng)
+        elif cfg['dtype'] == 'h':
+            w = (rng.normal(0, 8000, (4, n, c))).clip(-32768, 32767).astype(np.int16)
+            w[0] = -32768
+        elif n == 32:
+            w = real[::7][:12]
+        else:
+            w = rng.standard_normal((3, n, c)).astype(np.float32) * 50
+            w[0] = 0.25
+        cases.append((cfg, w))
+    return cases
+
+
+def test_device_equals_twin(device):
+    cases = device_cases()
+    files = {f'w{k}.bin': w.astype('<i2' if cfg['dtype'] == 'h' else '<f4').tobytes()
+             for k, (cfg, w) in enumerate(cases)}
+    configs = [{k: (list(v) if k == 'features' else v) for k, v in cfg.items()} for cfg, _ in cases]
+    out = device.run(DEVICE % (configs,), files=files)
+    rows = {}
+    for r in out.results:
+        rows.setdefault((r[0], r[1]), []).append(r[2])
+    for k, (cfg, w) in enumerate(cases):
+        opts = dict(magnitude=cfg.get('magnitude', False), jerk=cfg.get('jerk', False))
+        names = F.feature_names(cfg['window'], cfg['channels'], cfg['features'], **opts)
+        assert rows[('names', k)] == [names]
+        twin = F.extract(w, cfg['window'], cfg['channels'], cfg['features'], **opts)
+        got = np.array([np.frombuffer(b, '<f4') for b in rows[('out', k)]])
+        assert got.shape == twin.shape
+        diff = [names[j] for j in np.nonzero((got.view('u4') != twin.view('u4')).any(axis=0))[0]]
+        assert not diff, f'config {k}: device != twin in {diff[:10]}'
+
+
+BAD = """
+import array, gc, emlfeatures
+from emltest import allocated, emit, error
+def attempt(name, fn):
+    try:
+        fn()
+        emit(name, 'ok')
+    except Exception as e:
+        emit(name, error(e))
+new = emlfeatures.new
+attempt('window 7', lambda: new(7, 3, ('mean',)))
+attempt('window 4097', lambda: new(4097, 3, ('mean',)))
+attempt('channels 0', lambda: new(16, 0, ('mean',)))
+attempt('channels 9', lambda: new(16, 9, ('mean',)))
+attempt('unknown', lambda: new(16, 3, ('mean', 'variance')))
+attempt('band:0', lambda: new(16, 3, ('band:0',)))
+attempt('band:9', lambda: new(16, 3, ('band:9',)))
+attempt('band:x', lambda: new(16, 3, ('band:x',)))
+attempt('twice', lambda: new(16, 3, ('std', 'std')))
+attempt('empty', lambda: new(16, 3, ()))
+attempt('not str', lambda: new(16, 3, (1,)))
+attempt('spectral 100', lambda: new(100, 3, ('dominant_freq',)))
+attempt('corr 1', lambda: new(16, 1, ('corr',)))
+fx = new(16, 3, ('mean', 'std', 'band:2', 'corr'), magnitude=True, jerk=True)
+out = array.array('f', bytes(4 * fx.n_features))
+good = array.array('h', range(48))
+attempt('typecode', lambda: fx.compute(array.array('i', range(48)), out))
+attempt('list', lambda: fx.compute(list(range(48)), out))
+attempt('short', lambda: fx.compute(array.array('h', range(47)), out))
+attempt('out short', lambda: fx.compute(good, array.array('f', bytes(4 * fx.n_features - 4))))
+attempt('out typecode', lambda: fx.compute(good, array.array('h', range(fx.n_features))))
+nan = array.array('f', range(48))
+nan[20] = float('nan')
+attempt('nan', lambda: fx.compute(nan, out))
+nan[20] = float('inf')
+attempt('inf', lambda: fx.compute(nan, out))
+before = 0
+emit('hot path bytes', allocated(lambda: fx.compute(good, out)))
+fx = None
+gc.collect()
+before = gc.mem_alloc()
+for k in range(30):
+    fx = new(512, 3, ('mean', 'p90', 'band:4'), magnitude=True, jerk=True)
+fx = None
+gc.collect()
+emit('kept bytes', gc.mem_alloc() - before)
+emit('alive')
+"""
+
+BAD_EXPECTED = {
+    'window 7': 'window must be 8..4096, got 7', 'window 4097': 'window must be 8..4096, got 4097',
+    'channels 0': 'channels must be 1..8, got 0', 'channels 9': 'channels must be 1..8, got 9',
+    'unknown': "unknown feature 'variance'", 'band:0': "unknown feature 'band:0'",
+    'band:9': 'band:K needs K in 1..window/2 = 8, got 9', 'band:x': "unknown feature 'band:x'",
+    'twice': "feature 'std' given twice", 'empty': 'features must name at least one feature',
+    'spectral 100': 'band and dominant_freq need a power-of-two window, got 100',
+    'corr 1': 'corr needs at least 2 channels',
+    'short': "samples must be array('h') of length 48, got 47",
+    'nan': 'samples must be finite (found nan or inf)', 'inf': 'samples must be finite (found nan or inf)',
+}
+
+
+def test_device_bad_input_and_memory(device):
+    out = device.run(BAD)
+    res = {r[0]: r[1] for r in out.results if len(r) == 2}
+    for name, msg in BAD_EXPECTED.items():
+        assert res[name] == ['ValueError', msg], name
+    for name in ('typecode', 'list', 'out typecode', 'not str'):
+        assert res[name][0] == 'TypeError', name
+    assert res['out short'][0] == 'ValueError' and 'out must be' in res['out short'][1]
+    assert res['hot path bytes'] == 0
+    assert res['kept bytes'] <= 2048
+    assert out.results[-1] == ['alive']
+
+
+def test_twin_bad_input_same_messages():
+    for name, msg in BAD_EXPECTED.items():
+        args = {'window 7': (7, 3, ('mean',)), 'window 4097': (4097, 3, ('mean',)),
+                'channels 0': (16, 0, ('mean',)), 'channels 9': (16, 9, ('mean',)),
+                'unknown': (16, 3, ('mean', 'variance')), 'band:0': (16, 3, ('band:0',)),
+                'band:9': (16, 3, ('band:9',)), 'band:x': (16, 3, ('band:x',)),
+                'twice': (16, 3, ('std', 'std')), 'empty': (16, 3, ()),
+                'spectral 100': (100, 3, ('dominant_freq',)), 'corr 1': (16, 1, ('corr',))}.get(name)
+        if args:
+            with pytest.raises(ValueError, match=msg.replace('(', r'\(').replace(')', r'\)')):
+                F.feature_names(*args)
+    with pytest.raises(ValueError, match='finite'):
+        F.extract(np.full((1, 16, 1), np.nan), 16, 1, ('mean',))
+    with pytest.raises(ValueError, match='shaped'):
+        F.extract(np.zeros((1, 15, 1)), 16, 1, ('mean',))

@@ -108,7 +108,7 @@ typedef struct {
     int n_features;      // outputs of eml_features_compute
     float *data;         // total_channels * n: channel c at data + c * n
     float *stats;        // 2 * channels: mean and sum((x-mean)^2) (0 if constant) for corr
-    float *scratch;      // n: selection copy; spectral: 2n + 2 (n windowed, n/2+1 real, n/2+1 imag)
+    float *scratch;      // n: selection copy; spectral: 2n + 2 more after it (n windowed, n/2+1 real, n/2+1 imag)
     float *hann;         // n (spectral only); the FFT twiddles (n) follow
     EmlFFT fft;          // twiddles: n floats (spectral only)
     float inv_n, inv_n1; // 1/n and 1/(n-1), correctly rounded
@@ -128,7 +128,7 @@ static inline int eml_features_spectral(const uint8_t *kinds, int n_kinds) {
 static inline int eml_features_buffer_length(int window, int channels, int magnitude, int jerk,
                                              int spectral) {
     const int total = (channels + magnitude) * (1 + jerk);
-    return total * window + 2 * channels + window + (spectral ? 3 * window + 2 : 0);
+    return total * window + 2 * channels + window + (spectral ? 4 * window + 2 : 0);
 }
 
 static inline float eml_features_from_bits(uint32_t b) {
@@ -246,7 +246,7 @@ static inline EmlError eml_features_init(EmlFeatures *f, int window, int channel
     f->inv_n1 = eml_features_reciprocal(window - 1);
     f->hann = NULL;
     if (spectral) {
-        f->hann = f->scratch + 2 * window + 2;
+        f->hann = f->scratch + 3 * window + 2;
         float *twiddles = f->hann + window;
         EML_CHECK(eml_fft_init(&f->fft, window, twiddles));
         // w[i] = 0.5 - 0.5 cos(2 pi i / n), cos from the twiddle table
@@ -413,7 +413,7 @@ static inline float eml_features_percentile(const float *a, int m, int kind) {
 // mean removal and the Hann window; `out` gets the outputs of `kind`.
 static inline float *eml_features_spectrum(EmlFeatures *f, const float *x, float mean, int kind, float *out) {
     const int n = f->window, bins = n / 2;
-    float *w = f->scratch, *re = w + n, *im = re + bins + 1;
+    float *w = f->scratch + n, *re = w + n, *im = re + bins + 1;
     for (int i = 0; i < n; i++) {
         w[i] = (x[i] - mean) * f->hann[i];
     }
