@@ -58,3 +58,12 @@ def allocated(fn, count=50):
 def error(e):
     # An exception as a result value: [type name, message]
     return [type(e).__name__, str(e)]
+
+
+def attempt(name, fn):
+    # emit(name, 'ok') when fn() returns, emit(name, [type, message]) when it raises
+    try:
+        fn()
+        emit(name, 'ok')
+    except Exception as e:
+        emit(name, error(e))
