@@ -25,13 +25,14 @@
 // A constant channel (max == min) has std, skew, kurtosis and corr 0.
 // A jerk channel has m = n - 1 samples; its spectrum is that of the n-1
 // differences at frames 1..n-1 (the Hann weight of frame 0 is 0).
-// sqrt(v) is eml_features_sqrt below: within 1 ulp, not always correctly
-// rounded; 1/m is correctly rounded.
+// sqrt(v) is eml_f32_sqrt: within 1 ulp, not always correctly rounded;
+// 1/m is correctly rounded (eml_f32.h).
 #ifndef EML_FEATURES_H
 #define EML_FEATURES_H
 
 #include <stdint.h>
 #include "eml_common.h"
+#include "eml_f32.h"
 #include "eml_fft.h"
 
 #ifdef __cplusplus
@@ -131,86 +132,6 @@ static inline int eml_features_buffer_length(int window, int channels, int magni
     return total * window + 2 * channels + window + (spectral ? 4 * window + 2 : 0);
 }
 
-static inline float eml_features_from_bits(uint32_t b) {
-    union { uint32_t u; float f; } v;
-    v.u = b;
-    return v.f;
-}
-
-static inline uint32_t eml_features_bits(float f) {
-    union { uint32_t u; float f; } v;
-    v.f = f;
-    return v.u;
-}
-
-// A compensated (Kahan) float32 sum: the error stays near 2 eps of the sum
-// of |terms| whatever the count (a plain sum grows with the count: 4096
-// equal int16 squares lose 1e-4). add(v): y = v - c, t = s + y,
-// c = (t - s) - y, s = t.
-typedef struct {
-    float s, c;
-} EmlFeaturesSum;
-
-static inline void eml_features_add(EmlFeaturesSum *a, float v) {
-    const float y = v - a->c;
-    const float t = a->s + y;
-    a->c = (t - a->s) - y;
-    a->s = t;
-}
-
-// 1/m correctly rounded, for 2 <= m <= 2^24, by binary long division
-// (integer operations only).
-static inline float eml_features_reciprocal(int m) {
-    int e = 0;
-    while ((1 << (e + 1)) <= m) {
-        e++;
-    }
-    // 1/m = 2^-(e+1) * (2^(e+1)/m), 2^(e+1)/m in [1, 2): 24 bits + round bit
-    uint32_t rem = (uint32_t)1 << (e + 1), q = 0;
-    for (int i = 0; i < 25; i++) {
-        const uint32_t bit = rem >= (uint32_t)m;
-        rem -= bit ? (uint32_t)m : 0;
-        q = (q << 1) | bit;
-        rem <<= 1;
-    }
-    if (q == (uint32_t)1 << 24) {  // m a power of two: exact
-        return eml_features_from_bits((uint32_t)(127 - e) << 23);
-    }
-    // q has 25 bits (the quotient is in (1, 2)); the last is the round bit,
-    // and a remainder is never 0 then (1/m is not dyadic): round half up
-    const uint32_t mant = (q >> 1) + (q & 1);
-    return eml_features_from_bits(((uint32_t)(126 - e) << 23) + (mant - ((uint32_t)1 << 23)));
-}
-
-// 1/sqrt(v) for v > 0 finite: the classic bit-level first guess, then
-// three Newton steps r = r * (1.5 - ((0.5 v) * r) * r). Values below 2^-64
-// are scaled by 2^64 first (and the result by 2^32).
-static inline float eml_features_rsqrt(float v) {
-    const int tiny = v < 0x1p-64f;
-    const float s = tiny ? v * 0x1p64f : v;
-    float r = eml_features_from_bits(0x5f3759dfu - (eml_features_bits(s) >> 1));
-    const float h = 0.5f * s;
-    for (int i = 0; i < 3; i++) {
-        r = r * (1.5f - h * r * r);
-    }
-    return tiny ? r * 0x1p32f : r;
-}
-
-// sqrt(v) for v >= 0 (within 1 ulp): y = v * rsqrt(v), then one correction
-// y + (0.5 r) * (v - y * y). Values below 2^-64 are scaled by 2^64 first;
-// 0 and infinity are returned as they are.
-static inline float eml_features_sqrt(float v) {
-    if (!(v > 0.0f) || !(v <= 0x1.fffffep127f)) {
-        return v;
-    }
-    const int tiny = v < 0x1p-64f;
-    const float s = tiny ? v * 0x1p64f : v;
-    const float r = eml_features_rsqrt(s);
-    float y = s * r;
-    y = y + (0.5f * r) * (s - y * y);
-    return tiny ? y * 0x1p-32f : y;
-}
-
 // Check the sizes, set the tables: `buffer` holds
 // eml_features_buffer_length(...) floats. The kinds stay the caller's.
 static inline EmlError eml_features_init(EmlFeatures *f, int window, int channels, int magnitude,
@@ -242,8 +163,8 @@ static inline EmlError eml_features_init(EmlFeatures *f, int window, int channel
     f->data = buffer;
     f->stats = buffer + f->total_channels * window;
     f->scratch = f->stats + 2 * channels;
-    f->inv_n = eml_features_reciprocal(window);
-    f->inv_n1 = eml_features_reciprocal(window - 1);
+    f->inv_n = eml_f32_reciprocal(window);
+    f->inv_n1 = eml_f32_reciprocal(window - 1);
     f->hann = NULL;
     if (spectral) {
         f->hann = f->scratch + 3 * window + 2;
@@ -257,35 +178,6 @@ static inline EmlError eml_features_init(EmlFeatures *f, int window, int channel
         }
     }
     return EmlOk;
-}
-
-// Move a[lo..hi] so that a[k] is the value of rank k, with no larger value
-// before it and no smaller one after it (Hoare partitions around the middle).
-static inline void eml_features_select(float *a, int lo, int hi, int k) {
-    while (lo < hi) {
-        const float pivot = a[lo + (hi - lo) / 2];
-        int i = lo, j = hi;
-        while (i <= j) {
-            while (a[i] < pivot) {
-                i++;
-            }
-            while (a[j] > pivot) {
-                j--;
-            }
-            if (i <= j) {
-                const float t = a[i];
-                a[i++] = a[j];
-                a[j--] = t;
-            }
-        }
-        if (k <= j) {
-            hi = j;
-        } else if (k >= i) {
-            lo = i;
-        } else {
-            return;
-        }
-    }
 }
 
 // Sums of one channel's m samples x, and which features need them.
@@ -312,12 +204,12 @@ static inline uint32_t eml_features_needs(const EmlFeatures *f) {
 // The central moments, as float32 sums: d = x - mean,
 // d2 = d * d, m2 += d2, m3 += d2 * d, m4 += d2 * d2 (compensated sums).
 static inline void eml_features_moments(const float *x, int m, EmlFeatureSums *s) {
-    EmlFeaturesSum m2 = {0.0f, 0.0f}, m3 = {0.0f, 0.0f}, m4 = {0.0f, 0.0f};
+    EmlF32Sum m2 = {0.0f, 0.0f}, m3 = {0.0f, 0.0f}, m4 = {0.0f, 0.0f};
     for (int i = 0; i < m; i++) {
         const float d = x[i] - s->mean, d2 = d * d;
-        eml_features_add(&m2, d2);
-        eml_features_add(&m3, d2 * d);
-        eml_features_add(&m4, d2 * d2);
+        eml_f32_add(&m2, d2);
+        eml_f32_add(&m3, d2 * d);
+        eml_f32_add(&m4, d2 * d2);
     }
     s->m2 = m2.s;
     s->m3 = m3.s;
@@ -335,10 +227,10 @@ static inline int eml_features_crossings(const float *x, int m, float level) {
 
 static inline void eml_features_sums(const float *x, int m, float inv_m, uint32_t needs,
                                      EmlFeatureSums *s) {
-    EmlFeaturesSum sum = {0.0f, 0.0f};
+    EmlF32Sum sum = {0.0f, 0.0f};
     float lo = x[0], hi = x[0];
     for (int i = 0; i < m; i++) {
-        eml_features_add(&sum, x[i]);
+        eml_f32_add(&sum, x[i]);
         lo = x[i] < lo ? x[i] : lo;
         hi = x[i] > hi ? x[i] : hi;
     }
@@ -349,16 +241,16 @@ static inline void eml_features_sums(const float *x, int m, float inv_m, uint32_
         eml_features_moments(x, m, s);
     }
     if (needs & (EML_FEATURES_BIT(EmlFeatureEnergy) | EML_FEATURES_BIT(EmlFeatureRms))) {
-        EmlFeaturesSum squares = {0.0f, 0.0f};
+        EmlF32Sum squares = {0.0f, 0.0f};
         for (int i = 0; i < m; i++) {
-            eml_features_add(&squares, x[i] * x[i]);
+            eml_f32_add(&squares, x[i] * x[i]);
         }
         s->squares = squares.s;
     }
     if (needs & EML_FEATURES_BIT(EmlFeatureAbsMean)) {
-        EmlFeaturesSum abs = {0.0f, 0.0f};
+        EmlF32Sum abs = {0.0f, 0.0f};
         for (int i = 0; i < m; i++) {
-            eml_features_add(&abs, x[i] < 0.0f ? -x[i] : x[i]);
+            eml_f32_add(&abs, x[i] < 0.0f ? -x[i] : x[i]);
         }
         s->abs = abs.s;
     }
@@ -392,7 +284,7 @@ static inline void eml_features_order(float *a, int m, uint32_t needs) {
         const int pos = eml_features_percent(kinds[i]) * (m - 1), rank = pos / 100;
         const int last = pos % 100 ? rank + 1 : rank;
         for (int r = rank > lo ? rank : lo; r <= last; r++) {
-            eml_features_select(a, lo, m - 1, r);
+            eml_f32_select(a, lo, m - 1, r);
             lo = r + 1;
         }
     }
@@ -431,9 +323,9 @@ static inline float *eml_features_spectrum(EmlFeatures *f, const float *x, float
     }
     for (int b = 0; b < f->bands; b++) {
         const int k0 = 1 + b * bins / f->bands, k1 = 1 + (b + 1) * bins / f->bands;
-        EmlFeaturesSum e = {0.0f, 0.0f};
+        EmlF32Sum e = {0.0f, 0.0f};
         for (int k = k0; k < k1; k++) {
-            eml_features_add(&e, re[k]);
+            eml_f32_add(&e, re[k]);
         }
         *out++ = e.s;
     }
@@ -446,11 +338,11 @@ static inline float eml_features_stat(const EmlFeatureSums *s, int kind, float i
         case EmlFeatureMean: return s->mean;
         case EmlFeatureMin: return s->min;
         case EmlFeatureMax: return s->max;
-        case EmlFeatureStd: return r > 0.0f ? eml_features_sqrt(s->m2 * inv_m) : 0.0f;
+        case EmlFeatureStd: return r > 0.0f ? eml_f32_sqrt(s->m2 * inv_m) : 0.0f;
         case EmlFeatureSkew: return r > 0.0f ? ((s->m3 * inv_m) * r) * r * r : 0.0f;
         case EmlFeatureKurtosis: return r > 0.0f ? (s->m4 * inv_m) * (r * r) * (r * r) - 3.0f : 0.0f;
         case EmlFeatureEnergy: return s->squares * inv_m;
-        case EmlFeatureRms: return eml_features_sqrt(s->squares * inv_m);
+        case EmlFeatureRms: return eml_f32_sqrt(s->squares * inv_m);
         case EmlFeatureAbsMean: return s->abs * inv_m;
         case EmlFeatureZcr: return (float)s->zero_crossings * inv_m;
         case EmlFeatureMcr: return (float)s->mean_crossings * inv_m;
@@ -467,7 +359,7 @@ static inline float *eml_features_channel(EmlFeatures *f, int c, uint32_t needs,
     EmlFeatureSums s = {0};
     eml_features_sums(x, m, inv_m, needs, &s);
     const int constant = !(s.max > s.min);
-    const float r = constant || !(needs & EML_FEATURES_CENTRED) ? 0.0f : eml_features_rsqrt(s.m2 * inv_m);
+    const float r = constant || !(needs & EML_FEATURES_CENTRED) ? 0.0f : eml_f32_rsqrt(s.m2 * inv_m);
     if (c < f->channels) {
         f->stats[2 * c] = s.mean;
         f->stats[2 * c + 1] = constant ? 0.0f : s.m2;
@@ -502,11 +394,11 @@ static inline float eml_features_corr(const EmlFeatures *f, int a, int b) {
         return 0.0f;
     }
     const float *xa = f->data + a * f->window, *xb = f->data + b * f->window;
-    EmlFeaturesSum sxy = {0.0f, 0.0f};
+    EmlF32Sum sxy = {0.0f, 0.0f};
     for (int i = 0; i < f->window; i++) {
-        eml_features_add(&sxy, (xa[i] - ma) * (xb[i] - mb));
+        eml_f32_add(&sxy, (xa[i] - ma) * (xb[i] - mb));
     }
-    return (sxy.s * eml_features_rsqrt(m2a)) * eml_features_rsqrt(m2b);
+    return (sxy.s * eml_f32_rsqrt(m2a)) * eml_f32_rsqrt(m2b);
 }
 
 // Channels from the interleaved frames (int16 s16 or float32 s32: the other
@@ -528,7 +420,7 @@ static inline EmlError eml_features_load(EmlFeatures *f, const int16_t *s16, con
             for (int c = 0; c < C; c++) {
                 acc += f->data[c * n + i] * f->data[c * n + i];
             }
-            f->data[C * n + i] = eml_features_sqrt(acc);
+            f->data[C * n + i] = eml_f32_sqrt(acc);
         }
     }
     const int base = C + f->magnitude;

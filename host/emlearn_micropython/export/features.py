@@ -80,14 +80,14 @@ def windows_of(signal, window, hop):
 
 
 def reciprocal(m):
-    """1/m correctly rounded to float32 (eml_features_reciprocal)."""
+    """1/m correctly rounded to float32 (eml_f32_reciprocal)."""
     r = F(1.0 / m)
     near = [np.nextafter(r, F(0)), r, np.nextafter(r, F(1))]
     return min(near, key=lambda c: abs(Fraction(float(c)) - Fraction(1, m)))
 
 
 def seqsum(a):
-    """Sum over the last axis as eml_features_add does: compensated (Kahan),
+    """Sum over the last axis as eml_f32_add does: compensated (Kahan),
     in order."""
     a = np.asarray(a, dtype=F)
     s = np.zeros(a.shape[:-1], dtype=F)
@@ -101,7 +101,7 @@ def seqsum(a):
 
 
 def rsqrt(v):
-    """eml_features_rsqrt of float32 v > 0."""
+    """eml_f32_rsqrt of float32 v > 0."""
     with np.errstate(all='ignore'):
         v = np.asarray(v, dtype=F)
         tiny = v < F(2.0 ** -64)
@@ -114,7 +114,7 @@ def rsqrt(v):
 
 
 def sqrt(v):
-    """eml_features_sqrt of float32 v >= 0."""
+    """eml_f32_sqrt of float32 v >= 0."""
     with np.errstate(all='ignore'):
         v = np.asarray(v, dtype=F)
         tiny = v < F(2.0 ** -64)
