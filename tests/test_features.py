@@ -24,6 +24,14 @@ ALL = ('mean', 'std', 'min', 'max', 'median', 'p10', 'p25', 'p75', 'p90', 'iqr',
 SCALED = {'mean', 'std', 'min', 'max', 'median', 'p10', 'p25', 'p75', 'p90', 'iqr', 'rms', 'abs_mean'}
 
 
+@pytest.fixture(autouse=True)
+def float_errors_are_values():
+    """References divide by zero spreads and underflow on purpose (another
+    test module may have made numpy raise on those)."""
+    with np.errstate(all='ignore'):
+        yield
+
+
 def real_windows(window=32, hop=16):
     X, _ = basicmotions.load('TRAIN')
     return np.concatenate([F.windows_of(x, window, hop) for x in X])
@@ -265,6 +273,7 @@ attempt('empty', lambda: new(16, 3, ()))
 attempt('not str', lambda: new(16, 3, (1,)))
 attempt('spectral 100', lambda: new(100, 3, ('dominant_freq',)))
 attempt('corr 1', lambda: new(16, 1, ('corr',)))
+emit('long names', new(2048, 1, ('band:1024',)).names()[1000:1002], new(16, 8, ('corr',)).names()[-1])
 fx = new(16, 3, ('mean', 'std', 'band:2', 'corr'), magnitude=True, jerk=True)
 out = array.array('f', bytes(4 * fx.n_features))
 good = array.array('h', range(48))
@@ -312,6 +321,9 @@ def test_device_bad_input_and_memory(device):
     for name in ('typecode', 'list', 'out typecode', 'not str'):
         assert res[name][0] == 'TypeError', name
     assert res['out short'][0] == 'ValueError' and 'out must be' in res['out short'][1]
+    names = next(r for r in out.results if r[0] == 'long names')
+    assert names[1] == ['x_band1000', 'x_band1001'] == F.feature_names(2048, 1, ('band:1024',))[1000:1002]
+    assert names[2] == 'corr_c6c7' == F.feature_names(16, 8, ('corr',))[-1]
     assert res['hot path bytes'] == 0
     assert res['kept bytes'] <= 2048
     assert out.results[-1] == ['alive']

@@ -170,6 +170,17 @@ static size_t append(char *s, size_t len, const char *t) {
     return len;
 }
 
+// b (0..9999) in decimal.
+static size_t append_int(char *s, size_t len, int b) {
+    for (int div = 1000; div > 1; div /= 10) {
+        if (b >= div) {
+            s[len++] = (char)('0' + b / div % 10);
+        }
+    }
+    s[len++] = (char)('0' + b % 10);
+    return len;
+}
+
 static mp_obj_t features_names(mp_obj_t self_in) {
     const EmlFeatures *f = &((features_obj_t *)MP_OBJ_TO_PTR(self_in))->fx;
     mp_obj_t list = mp_obj_new_list(0, NULL);
@@ -181,11 +192,7 @@ static mp_obj_t features_names(mp_obj_t self_in) {
                 size_t len = channel_name(f, c, s);
                 s[len++] = '_';
                 len = append(s, len, eml_features_kind_name(kind));
-                if (kind == EmlFeatureBand) {
-                    len = b >= 100 ? (s[len] = (char)('0' + b / 100), len + 1) : len;
-                    len = b >= 10 ? (s[len] = (char)('0' + b / 10 % 10), len + 1) : len;
-                    s[len++] = (char)('0' + b % 10);
-                }
+                len = kind == EmlFeatureBand ? append_int(s, len, b) : len;
                 mp_obj_list_append(list, mp_obj_new_str(s, len));
             }
         }

@@ -236,6 +236,12 @@ def _load(windows, window, channels, magnitude, jerk):
 
 def extract(windows, window, channels, features, magnitude=False, jerk=False):
     """The features of each window: (n, n_features) float32 in fx.names() order."""
+    # IEEE float32 as on the device: underflow and the like are results, not errors
+    with np.errstate(all='ignore'):
+        return _extract(windows, window, channels, features, bool(magnitude), bool(jerk))
+
+
+def _extract(windows, window, channels, features, magnitude, jerk):
     kinds, bands = parse(window, channels, features)
     data = _load(windows, window, channels, bool(magnitude), bool(jerk))
     tables = None
