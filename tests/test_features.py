@@ -1,10 +1,16 @@
 """emlfeatures: the host twin against numpy/scipy definitions on real IMU
 windows (BasicMotions), and the device (.mpy) against the twin bit for bit.
 
-Tolerances against the float64 definitions: relative 1e-5 of the value, or
-1e-5 of the channel's std for statistics of location and spread (their
-float32 rounding scales with the data, not with the value); skew, kurtosis
-and corr are dimensionless: absolute 1e-5 (kurtosis 1e-5 * (3 + |value|)).
+Tolerances against the float64 definitions (see tolerance()): relative
+1e-5 of the value, or 1e-5 of the channel's std for statistics of location
+and spread (their float32 rounding scales with the data, not with the
+value), plus 1e-7 of the channel's largest |value| (float32 resolution);
+skew, kurtosis and corr are dimensionless: absolute 1e-5 (kurtosis
+1e-5 * (3 + |value|)), not checked where std < 1e-4 * max|x| (ill-
+conditioned); band energies within 1e-5 of the window's total band energy
+(FFT rounding, as in test_fft); mcr may differ by 2 crossings per sample
+within rounding of the mean; dominant_freq must hold the largest power
+within 1e-5 (near ties).
 """
 import sys
 from pathlib import Path
