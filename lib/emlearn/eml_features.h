@@ -22,6 +22,8 @@
 //     equal-width bands: band b holds bins 1 + b*B/K .. 1 + (b+1)*B/K - 1
 //     (integer division, B = n/2); dominant_freq: the first k in 1..n/2 of
 //     the largest power. Spectral features need n a power of two.
+// int16 samples become float32 exactly; every sum is a compensated float32
+// sum, so int16 extremes cannot overflow (4096 * 2^30 = 2^42).
 // A constant channel (max == min) has std, skew, kurtosis and corr 0.
 // A jerk channel has m = n - 1 samples; its spectrum is that of the n-1
 // differences at frames 1..n-1 (the Hann weight of frame 0 is 0).
