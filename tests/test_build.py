@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from emlearn_micropython import inspect_mpy, runner
-from emlearn_micropython.toolchains import missing
+from emlearn_micropython.build import inspect_mpy
+from emlearn_micropython.build.toolchains import missing
+from emlearn_micropython.targets.unix import UnixTarget
 
 TOP = Path(__file__).resolve().parents[1]
 
@@ -63,7 +64,7 @@ def test_float_and_integer_division_helpers_link(tmp_path, arch):
         assert 'sf3' not in helpers          # hardware floats: no soft-float helpers
     if arch == 'x64':
         script = 'import probe\nprint(probe.run(1.01, 50))'
-        target = runner.UnixTarget()
+        target = UnixTarget()
         res = subprocess.run([target.micropython, '-c', script], capture_output=True, text=True,
                              env={'MICROPYPATH': str(out.parent)}, cwd='/')
         assert res.returncode == 0 and res.stdout.startswith('['), res.stderr
@@ -112,20 +113,24 @@ def test_mpy_init_after_3_kb_of_code_links_on_armv6m(tmp_path):
     assert ' T natmod_mpy_init' in nm and ' mpy_init' not in nm
 
 
-def test_missing_compiler_is_explained():
-    assert 'ESP-IDF' in missing('xtensawin') or not missing('xtensawin')
+def test_missing_compiler_is_explained(tmp_path, monkeypatch):
+    assert missing('x64') == ''     # gcc builds the unix port's modules
     assert 'unknown arch' in missing('z80')
+    monkeypatch.setenv('PATH', str(tmp_path))   # no compiler at all
+    assert 'xtensa-esp32-elf-gcc not on PATH' in missing('xtensawin')
+    assert 'ESP-IDF' in missing('xtensawin')
+    assert 'arm-none-eabi-gcc not on PATH' in missing('armv6m')
 
 
 def test_library_index_prefers_the_strong_definition():
     """armv7m's libgcc names __aeabi_fmul first in a member that defines it
     only weakly; the link must take the member that defines it for real."""
-    from emlearn_micropython import natmod_link
+    from emlearn_micropython.build import elfobj
     if missing('armv7m'):
         pytest.skip(missing('armv7m'))
     path = subprocess.run(['arm-none-eabi-gcc', '-mthumb', '-mcpu=cortex-m3',
                            '-print-libgcc-file-name'], capture_output=True, text=True).stdout
-    lib = natmod_link.Library(path.strip())
+    lib = elfobj.Library(path.strip())
     assert len(lib.symbols['__aeabi_fmul']) > 1
     member, elf = lib.find('__aeabi_fmul')
     assert member == '_arm_muldivsf3.o' and '__aeabi_fmul' in elf.defined

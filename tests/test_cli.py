@@ -6,7 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from emlearn_micropython import runner
+from emlearn_micropython.targets.board import BoardTarget
+from emlearn_micropython.targets.qemu import QemuTarget
 
 SCRIPT = '''
 import emltest
@@ -18,12 +19,12 @@ emltest.emit('nan', float('nan'))
 
 
 def test_run_prints_results_as_json(device, tmp_path):
-    if isinstance(device, runner.BoardTarget) and not device.name.startswith('qemu'):
+    if isinstance(device, BoardTarget) and not isinstance(device, QemuTarget):
         pytest.skip('the session holds the real board\'s port')
     (tmp_path / 'main.py').write_text(SCRIPT)
     np.array([1.5, 2.25, -4.0], np.float32).tofile(tmp_path / 'x.bin')
     proc = subprocess.run([sys.executable, '-m', 'emlearn_micropython.cli', 'run', '--results',
-                           '--target', device.name, '--file', str(tmp_path / 'x.bin'),
+                           '--target', str(device.spec), '--file', str(tmp_path / 'x.bin'),
                            str(tmp_path / 'main.py')],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -2,13 +2,15 @@
 report -> choose -> copy -> import path against the unix port as a board."""
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from emlearn_micropython import deploy, runner
+from emlearn_micropython import deploy
+from emlearn_micropython.build.abi import dist_dir
 from emlearn_micropython.deploy import Board, Refusal, choose
-from emlearn_micropython.inspect_mpy import ARCH_CODES, mpy_value
+from emlearn_micropython.build.inspect_mpy import ARCH_CODES, mpy_value
 
 TOP = Path(__file__).resolve().parents[1]
 ALL = ['emliir', 'emltrees']
@@ -109,7 +111,7 @@ def test_report_parsing():
 
 def test_scan_uses_headers_not_folder_names(tmp_path):
     """A file in the wrong folder is filed under the arch its header says."""
-    x64 = runner.dist_dir('x64')
+    x64 = dist_dir('x64')
     src = sorted(x64.glob('*.mpy'))
     if not src:
         pytest.skip('x64 not built')
@@ -124,12 +126,12 @@ def test_scan_uses_headers_not_folder_names(tmp_path):
 
 def test_deploy_to_unix_port_folder(tmp_path):
     """The whole path with the unix port standing in for a board."""
-    if not list(runner.dist_dir('x64').glob('*.mpy')):
+    if not list(dist_dir('x64').glob('*.mpy')):
         pytest.skip('x64 not built')
     model = tmp_path / 'model.csv'
     model.write_text('1,2\n')
     lines = []
-    plan = deploy.deploy(deploy.LocalFolder(tmp_path / 'board'), TOP / 'dist',
+    plan = deploy.deploy(deploy.transport_for(f'unix:{tmp_path / "board"}'), TOP / 'dist',
                          models=[model], out=lines.append)
     assert plan.arch == 'x64'
     names = sorted(p.name for p in (tmp_path / 'board' / 'lib').iterdir())
@@ -146,18 +148,18 @@ def test_deploy_reports_a_module_that_does_not_import(tmp_path):
     loader instead, so it is not used here.)"""
     dist = tmp_path / 'dist' / 'x64_6.3'
     dist.mkdir(parents=True)
-    good = sorted(runner.dist_dir('x64').glob('*.mpy'))
+    good = sorted(dist_dir('x64').glob('*.mpy'))
     if not good:
         pytest.skip('x64 not built')
     data = bytearray(good[0].read_bytes())
     data[3] = 99
     (dist / 'broken.mpy').write_bytes(data)
     with pytest.raises(deploy.DeployError, match='broken'):
-        deploy.deploy(deploy.LocalFolder(tmp_path / 'board'), tmp_path / 'dist', out=lambda s: 0)
+        deploy.deploy(deploy.transport_for(f'unix:{tmp_path / "board"}'), tmp_path / 'dist', out=lambda s: 0)
 
 
 def test_cli_refusal_exit_status(tmp_path):
-    proc = subprocess.run([str(TOP / '.venv/bin/emlearn-mp'), 'deploy', '--port',
+    proc = subprocess.run([sys.executable, '-m', 'emlearn_micropython.cli', 'deploy', '--port',
                            f'unix:{tmp_path}', '--arch', 'armv6m'],
                           capture_output=True, text=True)
     assert proc.returncode == 2
@@ -221,8 +223,8 @@ def test_release_package_json_and_zip(tmp_path):
     the folder; a file whose header disagrees with its folder is refused."""
     import json
     import zipfile
-    from emlearn_micropython import release
-    src = sorted(runner.dist_dir('x64').glob('*.mpy'))
+    from emlearn_micropython.build import release
+    src = sorted(dist_dir('x64').glob('*.mpy'))
     if not src:
         pytest.skip('x64 not built')
     folder = tmp_path / 'x64_6.3'

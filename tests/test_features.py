@@ -321,7 +321,7 @@ BAD_EXPECTED = {
 
 def test_device_bad_input_and_memory(device):
     out = device.run(BAD)
-    res = {r[0]: r[1] for r in out.results if len(r) == 2}
+    res = {r[0]: (r[1:] if len(r) > 2 else r[1]) for r in out.results if len(r) > 1}
     for name, msg in BAD_EXPECTED.items():
         assert res[name] == ['ValueError', msg], name
     for name in ('typecode', 'list', 'out typecode', 'not str'):

@@ -127,15 +127,9 @@ def test_fft_large_sizes(device):
 
 BAD = """
 import array, emlfft
-from emltest import allocated, emit, error, read_array
+from emltest import allocated, attempt, emit, error, read_array
 def f(n):
     return array.array('f', bytes(4 * n))
-def attempt(name, fn):
-    try:
-        fn()
-        emit(name, 'ok')
-    except Exception as e:
-        emit(name, error(e))
 for n in [0, 1, 3, 6, 100, -4, 2 ** 17]:
     attempt('size %d' % n, lambda: emlfft.FFT(n))
 attempt('size float', lambda: emlfft.FFT(1.5))
@@ -192,22 +186,22 @@ def test_fft_bad_input(device):
     out = device.run(BAD, files={'x.bin': x.tobytes()})
     res = {r[0] if r[0] != 'nonfinite' else ('nonfinite', r[1]): r for r in out.results}
     for n in [0, 1, 3, 6, 100, -4, 2 ** 17]:
-        kind, msg = res[f'size {n}'][1]
+        kind, msg = res[f'size {n}'][1:3]
         assert kind == 'ValueError' and 'power of two from 2 to' in msg and str(n) in msg
-    assert res['size float'][1][0] == 'TypeError'
-    assert res['size str'][1][0] == 'TypeError'
+    assert res['size float'][1] == 'TypeError'
+    assert res['size str'][1] == 'TypeError'
     for name, arg in [('run double', 'real'), ('run list', 'imag'), ('run bytes', 'real'),
                       ('rfft typecode', 'x')]:
-        assert res[name][1] == ['TypeError', f"{arg} must be array('f')"], name
-    assert res['run short'][1] == ['ValueError', "imag must be array('f') of length 8, got 7"]
-    assert res['run long'][1] == ['ValueError', "real must be array('f') of length 8, got 9"]
-    assert res['run empty'][1] == ['ValueError', "real must be array('f') of length 8, got 0"]
-    assert res['run same'][1][0] == 'ValueError'
-    assert res['rfft bins'][1] == ['ValueError', "real must be array('f') of length 5, got 4"]
-    assert res['rfft x'][1] == ['ValueError', "x must be array('f') of length 8, got 4"]
-    assert res['rfft empty'][1] == ['ValueError', "x must be array('f') of length 8, got 0"]
-    assert res['rfft same'][1][0] == 'ValueError'
-    assert res['rfft args'][1][0] == 'TypeError'
+        assert res[name][1:3] == ['TypeError', f"{arg} must be array('f')"], name
+    assert res['run short'][1:3] == ['ValueError', "imag must be array('f') of length 8, got 7"]
+    assert res['run long'][1:3] == ['ValueError', "real must be array('f') of length 8, got 9"]
+    assert res['run empty'][1:3] == ['ValueError', "real must be array('f') of length 8, got 0"]
+    assert res['run same'][1] == 'ValueError'
+    assert res['rfft bins'][1:3] == ['ValueError', "real must be array('f') of length 5, got 4"]
+    assert res['rfft x'][1:3] == ['ValueError', "x must be array('f') of length 8, got 4"]
+    assert res['rfft empty'][1:3] == ['ValueError', "x must be array('f') of length 8, got 0"]
+    assert res['rfft same'][1] == 'ValueError'
+    assert res['rfft args'][1] == 'TypeError'
     # NaN and inf propagate: every bin depends on every sample, so every
     # output is non-finite (numpy's pocketfft leaves a few bins finite; we
     # check that its non-finite bins are non-finite here too).
@@ -230,3 +224,13 @@ def test_fft_bad_input(device):
 
 if __name__ == '__main__':
     pytest.main([__file__, '-q', '-s'])
+
+
+# For tests/test_memory.py: what allocates, and a check that the module still works.
+MEMORY = {
+    'module': 'emlfft',
+    'setup': '',
+    'cases': [('fft', 'emlfft.FFT(4096)', 'FFT twiddles: 4096 items')],
+    'alive': ("re = array.array('f', [1.0] * 8)\n"
+              "emlfft.FFT(8).run(re, array.array('f', [0.0] * 8))", 're[0]', [8.0]),
+}

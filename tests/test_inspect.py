@@ -6,12 +6,15 @@ missing for one of those archs fails here. Run alone, unbuilt archs skip.
 """
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from emlearn_micropython import inspect_mpy, runner
-from emlearn_micropython.inspect_mpy import MpyError, decode_mpy_value, mpy_value, parse, parse_header
+from emlearn_micropython.build import inspect_mpy
+from emlearn_micropython.build.abi import dist_dir
+from emlearn_micropython.targets.unix import UnixTarget
+from emlearn_micropython.build.inspect_mpy import MpyError, decode_mpy_value, mpy_value, parse, parse_header
 
 TOP = Path(__file__).resolve().parents[1]
 MODULES = sorted(p.parent.name for p in (TOP / 'src').glob('*/Makefile'))
@@ -21,7 +24,7 @@ STATIC = inspect_mpy._static_qstrs()
 
 
 def built(module, arch):
-    path = runner.dist_dir(arch) / f'{module}.mpy'
+    path = dist_dir(arch) / f'{module}.mpy'
     if not path.exists():
         if arch in REQUIRED:
             pytest.fail(f'{path} was not built (make ARCH={arch})')
@@ -34,7 +37,7 @@ def public_names():
     """dir() of each module, imported from the x64 build in the unix port."""
     script = ''.join(f'import {m}\nprint(repr([{m!r}, [n for n in dir({m}) '
                      f'if not n.startswith("_")]]))\n' for m in MODULES)
-    out = runner.UnixTarget().run(script)
+    out = UnixTarget().run(script)
     return {name: names for name, names in out.results}
 
 
@@ -52,7 +55,7 @@ def test_header_matches_folder(module, arch, public_names):
 
 def test_unix_port_reports_the_x64_header():
     """sys.implementation._mpy of the unix port equals our x64 files' header."""
-    out = runner.UnixTarget().run('import sys\nprint(sys.implementation._mpy)')
+    out = UnixTarget().run('import sys\nprint(sys.implementation._mpy)')
     value = out.results[0]
     assert decode_mpy_value(value) == (6, 3, 'x64')
     assert value == mpy_value(6, 3, inspect_mpy.ARCH_CODES['x64'])
@@ -84,12 +87,12 @@ def test_qstr_table_and_sizes():
 
 def test_cli_prints_arch_and_names(tmp_path):
     path = built(MODULES[0], 'x64') if MODULES else pytest.skip('no modules')
-    proc = subprocess.run([str(TOP / '.venv/bin/emlearn-mp'), 'inspect', str(path)],
+    proc = subprocess.run([sys.executable, '-m', 'emlearn_micropython.cli', 'inspect', str(path)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert 'arch     x64' in proc.stdout and '.mpy 6.3' in proc.stdout
     bad = tmp_path / 'bad.mpy'
     bad.write_bytes(b'nope')
-    proc = subprocess.run([str(TOP / '.venv/bin/emlearn-mp'), 'inspect', str(bad)],
+    proc = subprocess.run([sys.executable, '-m', 'emlearn_micropython.cli', 'inspect', str(bad)],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and 'not a .mpy' in proc.stdout

@@ -263,11 +263,7 @@ def test_export_and_streaming_load(device, tmp_path):
 DEVICE_BAD = '''
 import array, emlneighbors, emltest
 H = lambda *v: array.array('h', v)
-def check(what, f):
-    try:
-        emltest.emit(what, 'ok', f())
-    except Exception as e:
-        emltest.emit(what, *emltest.error(e))
+check = emltest.attempt
 m = emlneighbors.new(2, 3, 5)
 check('empty predict', lambda: m.predict(H(1, 2, 3)))
 check('getresult before predict', lambda: m.getresult(0))
@@ -327,7 +323,7 @@ def test_bad_input(device):
     good = neighbors.dumps(np.array([[1, 2]], np.int16), np.array([3]), neighbors.Int16Scaler().fit([[0, 0], [1, 1]]))
     files = {'good.csv': good}
     out = device.run(f'FILES = {BAD_FILES!r}\n' + DEVICE_BAD, files=files)
-    res = {r[0]: r[1:] for r in out.results}
+    res = out.by_name()
     assert res['empty predict'][0] == 'ValueError'
     assert res['getresult before predict'][0] == 'IndexError'
     assert res['add'] == ['ok', 0]
@@ -396,7 +392,7 @@ emltest.emit('predict allocs', emltest.allocated(lambda: m.predict(q), 100))
 
 def test_memory_per_item(device):
     out = device.run(DEVICE_MEMORY)
-    res = {r[0]: r[1:] for r in out.results}
+    res = out.by_name()
     for r in out.results:
         if r[0] == 'bytes':
             nf, a, b = r[1:]
@@ -432,3 +428,16 @@ def test_exporter_checks_and_round_trip():
     # the scaler maps the training range onto the int16 range, ends included
     q = neighbors.Int16Scaler().fit([[2.0, 7.0], [4.0, 7.0]]).transform([[2.0, 7.0], [3.0, 7.0], [4.0, 9.0]])
     np.testing.assert_array_equal(q, [[-32767, 0], [0, 0], [32767, 2]])
+
+
+# For tests/test_memory.py: what allocates, and a check that the module still works.
+MEMORY = {
+    'module': 'emlneighbors',
+    'setup': "knn_file = Lines('emlneighbors,1,1,2\\n1,2,3\\n')",
+    'cases': [('neighbors new', 'emlneighbors.new(1000, 8, 1)', 'model items: 8000 items'),
+              ('neighbors load', 'emlneighbors.load(knn_file, 1, 5000)',
+               'model items: 10000 items')],
+    'alive': ("knn = emlneighbors.new(2, 2, 1)\n"
+              "knn.additem(array.array('h', [1, 2]), 7)", "knn.predict(array.array('h', [1, 2]))",
+              [7]),
+}

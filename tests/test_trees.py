@@ -7,6 +7,8 @@ must also match the exporter's own prediction (Model.predict) bit for bit.
 All models of a kind run in ONE device script.
 """
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,9 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from emlearn_micropython import convert
 
-REPORT = Path(__file__).resolve().parents[1] / 'build' / 'trees_agreement.json'
+# The agreement figures (README section trees): `make test` keeps them in
+# build/ (EML_REPORT_DIR); a plain pytest run writes them to the temp folder.
+REPORT = Path(os.environ.get('EML_REPORT_DIR') or tempfile.gettempdir()) / 'trees_agreement.json'
 
 # Loads each model named in models.txt, predicts every row of <name>.bin and
 # prints [name, predictions, probabilities as float32 bits].
@@ -147,7 +151,7 @@ def run_cases(device, cases):
 
 
 def record(kind, rows):
-    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
     report = json.loads(REPORT.read_text()) if REPORT.exists() else {}
     report[kind] = rows
     REPORT.write_text(json.dumps(report, indent=1))
@@ -169,7 +173,7 @@ def test_classifiers_match_sklearn(device):
         if not np.array_equal(preds, expected):
             failures.append(name)
         np.testing.assert_allclose(proba, estimator.predict_proba(X), atol=1e-6, rtol=0, err_msg=name)
-    record(f'classifiers_{device.name}', rows)
+    record(f'classifiers_{device.spec}', rows)
     assert not failures, {f: rows[f] for f in failures}
 
 
@@ -207,7 +211,7 @@ def test_hard_vote_mode_is_compact(device):
         rows[name] = [float(np.mean(preds == expected)), len(X), cmodel.n_nodes, cmodel.leaf_words,
                       convert(estimator).leaf_words]
         assert rows[name][0] > 0.9
-    record(f'hard_vote_{device.name}', rows)
+    record(f'hard_vote_{device.spec}', rows)
 
 
 @pytest.mark.parametrize('typecode', ['h'])
@@ -333,3 +337,16 @@ emltest.emit('label', model.predict(x))
     row = X[:1].astype(np.float32)
     out = device.run(script, {'m.csv': cmodel.save(), 'x.bin': row.tobytes()})
     assert out.results == [['allocated', 0], ['label', int(estimator.predict(row)[0])]]
+
+
+# For tests/test_memory.py: what allocates, and a check that the module still works.
+MEMORY = {
+    'module': 'emltrees',
+    'setup': "trees_model = emltrees.new(1, 1)\ntrees_file = Lines('f,60000\\n')",
+    'cases': [('trees new', 'emltrees.new(10, 5000)', 'model nodes: 5000 items'),
+              ('trees load_model', 'emltrees.load_model(trees_model, trees_file)',
+               "model's input keys: 60000 items")],
+    'alive': ("tree = emltrees.new(1, 1)\n"
+              "emltrees.load_model(tree, Lines('f,1\\nc,0\\nlb,32\\nl,1.5\\nl,-2.5\\nr,0\\n"
+              "n,0,0,-1,-2\\n'))", "tree.predict(array.array('f', [0.0]))", [1.5, -2.5]),
+}

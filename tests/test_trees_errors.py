@@ -52,20 +52,7 @@ LOAD_CASES = {
 
 ERROR_SCRIPT = """\
 import array, emltrees, emltest, gc
-
-class Lines:
-    def __init__(self, text):
-        self.lines = [l + '\\n' for l in text.split('\\n')]
-        if self.lines and self.lines[-1] == '\\n':
-            self.lines.pop()
-    def readline(self):
-        return self.lines.pop(0) if self.lines else ''
-
-def attempt(name, fun, *args):
-    try:
-        emltest.emit(name, 'ok', fun(*args))
-    except Exception as e:
-        emltest.emit(name, *emltest.error(e))
+from emltest import Lines, attempt
 
 with open('cases.txt') as f:
     names = f.read().split()
@@ -129,7 +116,7 @@ def test_bad_input_raises_clear_exceptions(device):
         files[name + '.csv'] = text
         files[name + '.cap'] = ' '.join(map(str, cap))
     out = device.run(ERROR_SCRIPT, files=files)
-    got = {r[0]: r[1:] for r in out.results}
+    got = out.by_name()
     assert 'alive' in got
     for name in LOAD_CASES:
         result = got['load-' + name]

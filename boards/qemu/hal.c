@@ -1,4 +1,5 @@
-// Startup and devices of the emulated MPS2 boards (QEMU mps2-an385/an386).
+// Devices of the emulated MPS2 boards (QEMU mps2-an385/an386): UART, clock,
+// semihosting. A leaf: it calls nothing of main.c or startup.c.
 // Register addresses: ARM CMSDK APB UART and the ARMv7-M system control
 // space. Semihosting calls need QEMU's -semihosting flag.
 #include <string.h>
@@ -24,15 +25,12 @@
 #define UART_CTRL_RX_EN (1u << 1)
 #define UART_CTRL_RX_INT (1u << 3)
 #define UART_INT_RX (1u << 1)
-#define UART0_RX_IRQ (0)
 
 // System control space
 #define SYST_CSR REG(0xe000e010)
 #define SYST_RVR REG(0xe000e014)
 #define SYST_CVR REG(0xe000e018)
 #define NVIC_ISER0 REG(0xe000e100)
-#define SCB_VTOR REG(0xe000ed08)
-#define SCB_CPACR REG(0xe000ed88)
 
 #define SYSTICK_RELOAD (HAL_CPU_HZ / 1000)
 
@@ -42,9 +40,6 @@
 // emulator next handles its timers, which froze ticks_us for a while).
 #define FPGAIO_COUNTER REG(0x40028018)
 #define FPGAIO_PRESCALE REG(0x4002801c)
-
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
-int main(void);
 
 // Received bytes wait here until the REPL reads them; Ctrl-C raises
 // KeyboardInterrupt instead, even while a script runs.
@@ -138,75 +133,7 @@ static void read_cmdline(void) {
     }
 }
 
-static void fault(const char *what) {
-    // Reached only on a firmware bug: say so and stop QEMU with status 3.
-    static const char msg[] = "\r\nFATAL: ";
-    hal_uart_tx(msg, sizeof(msg) - 1);
-    hal_uart_tx(what, strlen(what));
-    hal_uart_tx("\r\n", 2);
-    hal_exit(3);
-}
-
-void HardFault_Handler(void) {
-    fault("hard fault");
-}
-
-void MemManage_Handler(void) {
-    fault("memory management fault");
-}
-
-void BusFault_Handler(void) {
-    fault("bus fault");
-}
-
-void UsageFault_Handler(void) {
-    fault("usage fault");
-}
-
-void Default_Handler(void) {
-    fault("unexpected interrupt");
-}
-
-void Reset_Handler(void) {
-    uint32_t *src = &_sidata;
-    for (uint32_t *dst = &_sdata; dst < &_edata;) {
-        *dst++ = *src++;
-    }
-    for (uint32_t *dst = &_sbss; dst < &_ebss;) {
-        *dst++ = 0;
-    }
-    #if defined(__ARM_FP)
-    SCB_CPACR |= 0xfu << 20; // full access to CP10 and CP11 (the FPU)
-    __asm__ volatile ("dsb\n isb");
-    #endif
-    main();
-    hal_exit(0);
-}
-
-typedef void (*handler_t)(void);
-
-__attribute__((section(".vectors"), used))
-const handler_t vectors[16 + 32] = {
-    (handler_t)&_estack,
-    Reset_Handler,
-    Default_Handler, // NMI
-    HardFault_Handler,
-    MemManage_Handler,
-    BusFault_Handler,
-    UsageFault_Handler,
-    0, 0, 0, 0,
-    Default_Handler, // SVCall
-    Default_Handler, // debug monitor
-    0,
-    Default_Handler, // PendSV
-    SysTick_Handler,
-    [16 + UART0_RX_IRQ] = UART0_RX_Handler,
-    [16 + UART0_RX_IRQ + 1 ... 16 + 31] = Default_Handler,
-};
-
 void hal_init(void) {
-    SCB_VTOR = (uint32_t)vectors;
-    REG(0xe000ed24) |= 7u << 16; // separate MemManage, BusFault, UsageFault
     UART_BAUDDIV = 16;
     UART_CTRL = UART_CTRL_TX_EN | UART_CTRL_RX_EN | UART_CTRL_RX_INT;
     NVIC_ISER0 = 1u << UART0_RX_IRQ;

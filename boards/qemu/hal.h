@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The CMSDK UART0 receive interrupt number.
+#define UART0_RX_IRQ (0)
+
 // CPU clock of the MPS2 FPGA images (AN385/AN386): SysTick counts at it.
 #define HAL_CPU_HZ (25000000)
 
@@ -24,5 +27,9 @@ const char *hal_cmdline(void);
 // An ARM semihosting call (QEMU -semihosting): op in r0, arg block in r1.
 uint32_t hal_semihost(uint32_t op, void *arg);
 void hal_exit(int status) __attribute__((noreturn));
+
+// Interrupt handlers (in the vector table of startup.c).
+void SysTick_Handler(void);
+void UART0_RX_Handler(void);
 
 #endif

@@ -1,25 +1,36 @@
 """emlearn-mp: the host-side command line (run, deploy, inspect, bench, ...)."""
 import argparse
 import importlib
+import pkgutil
 import sys
 
 # Each command lives in its own module, which provides add_arguments(parser)
-# and main(args).
+# and main(args). An exporter in export/ that provides both is the command
+# of its name (emlearn-mp iir ...).
 COMMANDS = {
-    'run': 'emlearn_micropython.run_cmd',
+    'run': 'emlearn_micropython.targets.run_cmd',
     'deploy': 'emlearn_micropython.deploy',
-    'inspect': 'emlearn_micropython.inspect_mpy',
-    'bench': 'emlearn_micropython.bench',
-    'iir': 'emlearn_micropython.iir',
+    'inspect': 'emlearn_micropython.build.inspect_mpy',
+    'bench': 'emlearn_micropython.bench.cli',
 }
+
+
+def commands():
+    """{command name: module}: COMMANDS, then the exporters with a command."""
+    from . import export
+    found = {name: importlib.import_module(path) for name, path in COMMANDS.items()}
+    for info in pkgutil.iter_modules(export.__path__):
+        module = importlib.import_module(f'{export.__name__}.{info.name}')
+        if hasattr(module, 'add_arguments') and hasattr(module, 'main'):
+            found.setdefault(info.name, module)
+    return found
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='emlearn-mp', description=__doc__)
     sub = parser.add_subparsers(dest='command', required=True)
     modules = {}
-    for name, path in COMMANDS.items():
-        module = importlib.import_module(path)
+    for name, module in commands().items():
         modules[name] = module
         module.add_arguments(sub.add_parser(name, help=module.__doc__.splitlines()[0]))
     args = parser.parse_args(argv)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import runner
+from .targets.unix import UnixTarget
 
 # The device script, exactly as a user would write it.
 DEVICE_SCRIPT = """\
@@ -60,7 +60,7 @@ def main(argv=None):
         cmodel.save(file=str(path), name='xor', format='csv')
         print(f'# exported {cmodel.n_trees} trees, {cmodel.n_nodes} nodes, {cmodel.n_leaves} leaves')
         print('# on the device:')
-        target = runner.UnixTarget(micropython=args.micropython)
+        target = UnixTarget(micropython=args.micropython)
         out = target.run(DEVICE_SCRIPT, files={'xor_model.csv': path})
         print(out.stdout, end='')
 

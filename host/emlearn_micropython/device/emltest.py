@@ -60,10 +60,26 @@ def error(e):
     return [type(e).__name__, str(e)]
 
 
-def attempt(name, fn):
-    # emit(name, 'ok') when fn() returns, emit(name, [type, message]) when it raises
+def attempt(name, fn, *args):
+    # Emit [name, 'ok', fn(*args)] or, when it raises, [name, type name,
+    # message]. A result that is not a plain value is given by its type name.
     try:
-        fn()
-        emit(name, 'ok')
+        result = fn(*args)
     except Exception as e:
-        emit(name, error(e))
+        emit(name, *error(e))
+        return
+    if not isinstance(result, (int, float, str, list, tuple, dict, type(None))):
+        result = type(result).__name__
+    emit(name, 'ok', result)
+
+
+class Lines:
+    # readline() over the lines of a text, like an open file: for loaders
+    # fed without writing a file.
+    def __init__(self, text):
+        self.lines = [line + '\n' for line in text.split('\n')]
+        if self.lines and self.lines[-1] == '\n':
+            self.lines.pop()
+
+    def readline(self):
+        return self.lines.pop(0) if self.lines else ''

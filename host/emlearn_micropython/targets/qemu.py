@@ -1,7 +1,10 @@
-"""Emulated Cortex-M boards: our MicroPython firmware (boards/qemu) in QEMU.
+"""Emulated boards: our MicroPython firmware (boards/qemu) in QEMU.
 
     qemu-m3    mps2-an385, Cortex-M3, soft float: armv6m modules (or armv7m)
     qemu-m4f   mps2-an386, Cortex-M4F, hard float: armv7emsp modules
+
+The boards are the MACHINES table: a new emulated board (another QEMU
+binary or machine) is one more Machine there.
 
 A spec may carry options after colons, e.g. 'qemu-m3:heap=65536',
 'qemu-m4f:icount' or 'qemu-m3:arch=armv7m'. With icount, QEMU runs with
@@ -23,56 +26,43 @@ import socket
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import runner
+from ..build.abi import TOP
+from .base import DeviceError, Output, write_file
+from .board import BoardTarget, install_files
+from .rawrepl import RawRepl
 
-MACHINES = {
-    'qemu-m3': ('mps2-an385', 'armv6m'),
-    'qemu-m4f': ('mps2-an386', 'armv7emsp'),
-}
-ARCHS = {'qemu-m3': ('armv6m', 'armv7m'), 'qemu-m4f': ('armv7emsp',)}
-BOARD_DIR = runner.TOP / 'boards' / 'qemu'
-BUILD_DIR = runner.TOP / 'build' / 'board'
-QEMU = 'qemu-system-arm'
+BUILD_DIR = TOP / 'build' / 'board'
 # Matches HEAP_DEFAULT in boards/qemu/main.c (an RP2040 has about 190 KB).
 DEFAULT_HEAP = 256 * 1024
 
 
-def firmware(machine, build=True):
-    """The firmware ELF for a QEMU machine, built with make if missing."""
-    path = BUILD_DIR / machine / 'firmware.elf'
+@dataclass(frozen=True)
+class Machine:
+    machine: str            # QEMU's -M name; also the firmware's build folder
+    archs: tuple            # .mpy archs that run on it, default first
+    reports: str            # the arch its firmware reports (sys.implementation._mpy)
+    qemu: str = 'qemu-system-arm'
+    board_dir: str = 'boards/qemu'   # the firmware's source, built with make MACHINE=...
+    float_bits: int = 32
+
+
+MACHINES = {
+    'qemu-m3': Machine('mps2-an385', ('armv6m', 'armv7m'), 'armv7m'),
+    'qemu-m4f': Machine('mps2-an386', ('armv7emsp',), 'armv7emsp'),
+}
+
+
+def firmware(board, build=True):
+    """The firmware ELF for a Machine, built with make if missing."""
+    path = BUILD_DIR / board.machine / 'firmware.elf'
     if build and not path.exists():
-        subprocess.run(['make', '-s', '-C', str(BOARD_DIR), f'MACHINE={machine}', '-j4'],
+        subprocess.run(['make', '-s', '-C', str(TOP / board.board_dir),
+                        f'MACHINE={board.machine}', '-j2'],
                        check=True, stdout=subprocess.DEVNULL)
     return path
-
-
-def parse_spec(spec):
-    """('qemu-m3', {'heap': 65536, 'icount': True, 'arch': ...}) from a spec."""
-    name, *opts = spec.split(':')
-    if name not in MACHINES:
-        raise ValueError(f'unknown emulated board {name!r}: use one of {", ".join(MACHINES)}')
-    options = {}
-    for opt in opts:
-        key, _, value = opt.partition('=')
-        if key == 'icount':
-            options['icount'] = True
-        elif key == 'heap':
-            options['heap'] = int(value, 0)
-        elif key == 'arch' and value in ARCHS[name]:
-            options['arch'] = value
-        else:
-            raise ValueError(f'bad option {opt!r} in {spec!r}: use heap=N, icount or arch=' +
-                             '|'.join(ARCHS[name]))
-    return name, options
-
-
-def start(spec, **options):
-    """Boot an emulated board; keyword options override those in the spec."""
-    name, parsed = parse_spec(spec)
-    parsed.update(options)
-    return QemuTarget(name, **parsed)
 
 
 def _die_with_parent():
@@ -92,29 +82,31 @@ def _free_port():
         return s.getsockname()[1]
 
 
-class QemuTarget(runner.BoardTarget):
+class QemuTarget(BoardTarget):
     """A BoardTarget whose board is a QEMU process that it owns."""
-    float_bits = 32
 
     def __init__(self, name, heap=None, icount=False, arch=None, modules=None):
-        machine, default_arch = MACHINES[name]
-        super().__init__(None, arch or default_arch, modules)
+        self.board = MACHINES[name]
+        super().__init__(None, arch or self.board.archs[0], modules)
+        if self.arch not in self.board.archs:
+            raise ValueError(f'{name} runs {"|".join(self.board.archs)} modules, not {self.arch}')
         self.name = name
-        self.machine = machine
+        self.machine = self.board.machine
+        self.float_bits = self.board.float_bits
         self.heap = heap or DEFAULT_HEAP
         self.icount = icount
         self._work = tempfile.TemporaryDirectory(prefix='emlmp-qemu-')
         self._proc = None
-        self._transport = None
+        self._repl = None
         self._count = 0
         atexit.register(self.close)
         self._boot()
 
     # --- the QEMU process -------------------------------------------------
     def command(self, port):
-        cmd = [QEMU, '-M', self.machine, '-nographic', '-monitor', 'null',
+        cmd = [self.board.qemu, '-M', self.machine, '-nographic', '-monitor', 'null',
                '-serial', f'tcp:127.0.0.1:{port},server=on,wait=off,nodelay=on',
-               '-semihosting', '-kernel', str(firmware(self.machine)),
+               '-semihosting', '-kernel', str(firmware(self.board)),
                '-append', f'heap={self.heap}']
         if self.icount:
             cmd += ['-icount', 'shift=0']
@@ -138,7 +130,7 @@ class QemuTarget(runner.BoardTarget):
             self._copied = False
             self._data_files = []
             return
-        raise runner.DeviceError(f'{self.name}: QEMU did not start\n{self._qemu_log()}')
+        raise DeviceError(f'{self.name}: QEMU did not start\n{self._qemu_log()}')
 
     def _qemu_log(self):
         try:
@@ -147,12 +139,9 @@ class QemuTarget(runner.BoardTarget):
             return ''
 
     def _stop(self):
-        if self._transport is not None:
-            try:
-                self._transport.serial.close()
-            except Exception:
-                pass
-            self._transport = None
+        if self._repl is not None:
+            self._repl.close()
+            self._repl = None
         if self._proc is not None:
             if self._proc.poll() is None:
                 self._proc.terminate()
@@ -180,7 +169,7 @@ class QemuTarget(runner.BoardTarget):
         deadline = time.monotonic() + 10
         while True:
             try:
-                self._transport = SerialTransport(self.port, baudrate=115200)
+                self._repl = RawRepl(SerialTransport(self.port, baudrate=115200))
                 return
             except TransportError:
                 if time.monotonic() > deadline or self._proc.poll() is not None:
@@ -191,58 +180,14 @@ class QemuTarget(runner.BoardTarget):
     def released(self):
         """Free the serial port for another program, e.g. the mpremote
         command: `with board.released() as port: mpremote connect port ...`"""
-        self._transport.serial.close()
-        self._transport = None
+        self._repl.close()
+        self._repl = None
         try:
             yield self.port
         finally:
             self._connect()
 
     # --- talking to the board ---------------------------------------------
-    def _soft_reset(self):
-        """A fresh VM in the raw REPL (files in the store stay)."""
-        self._transport.enter_raw_repl(soft_reset=True)
-        self._prompt_read = False
-
-    def _exec(self, code, timeout):
-        """Run code in the raw REPL (raw-paste mode): (stdout, stderr) as text."""
-        from mpremote.transport import TransportError
-        t = self._transport
-        if not self._prompt_read and not t.read_until(1, b'>').endswith(b'>'):
-            raise TransportError('no raw REPL prompt')
-        self._prompt_read = False
-        t.serial.write(b'\x05A\x01')
-        if t.serial.read(2) != b'R\x01':
-            raise TransportError('the board has no raw-paste mode')
-        t.raw_paste_write(code.encode() if isinstance(code, str) else code)
-        out, err = self._follow(timeout)
-        return (out.decode(errors='replace').replace('\r\n', '\n'),
-                err.decode(errors='replace').replace('\r\n', '\n'))
-
-    def _follow(self, timeout):
-        """The output and error output of the running code, each ending in
-        Ctrl-D. Reads the socket in blocks: mpremote's follow() takes one
-        byte per call, which costs seconds for a megabyte of results."""
-        import select
-        from mpremote.transport import TransportError
-        sock = self._transport.serial._socket
-        data = bytearray()
-        while data.count(b'\x04') < 2:
-            ready, _, _ = select.select([sock], [], [], timeout)
-            if not ready:
-                raise TransportError('timeout waiting for the end of the output')
-            chunk = sock.recv(1 << 16)
-            if not chunk:
-                raise OSError(f'the board closed the connection after {bytes(data[-300:])!r}')
-            data += chunk
-        out, err, rest = bytes(data).split(b'\x04', 2)
-        if rest.strip(b'>'):
-            raise TransportError(f'unexpected output after the script: {rest[:100]!r}')
-        # The raw REPL prompt '>' follows; the next _exec waits for it
-        # unless it came in this block.
-        self._prompt_read = rest == b'>'
-        return out, err
-
     def _fetch_code(self, pairs, remove=()):
         """Code that removes the files `remove` then copies each host file
         src to dest in the board's store."""
@@ -269,20 +214,30 @@ class QemuTarget(runner.BoardTarget):
                 what = 'no answer'
             log = self._qemu_log()
             self.reboot()
-            raise runner.DeviceError(f'{self.name}: {what} ({e})\n{log}') from None
+            raise DeviceError(f'{self.name}: {what} ({e})\n{log}') from None
+
+    def _fresh(self, code, timeout, what):
+        """Soft reset, run code; its error output raises DeviceError."""
+        self._repl.soft_reset()
+        out, err = self._repl.exec(code, timeout)
+        if err:
+            raise DeviceError(f'{self.name}: {what}\n{out[-2000:]}{err[-2000:]}')
+        return out
+
+    def exec(self, code, timeout=300):
+        def step(timeout):
+            self._repl.soft_reset()
+            return ''.join(self._repl.exec(code, timeout))
+        return self._session(step, timeout)
+
+    def put(self, local, remote):
+        code = self._fetch_code([(Path(local).resolve(), remote)])
+        self._session(lambda t: self._fresh(code, t, f'copying {local} failed'), 60)
 
     def install(self):
-        paths = sorted(runner.dist_dir(self.arch).glob('*.mpy'))
-        if self.modules is not None:
-            paths = [p for p in paths if p.stem in self.modules]
-        paths += sorted(runner.DEVICE_DIR.glob('*.py'))
-
-        def step(timeout):
-            self._soft_reset()
-            out, err = self._exec(self._fetch_code((p.resolve(), p.name) for p in paths), timeout)
-            if err:
-                raise runner.DeviceError(f'{self.name}: install failed\n{err}')
-        self._session(step, 60)
+        paths = install_files(self.arch, self.modules)
+        code = self._fetch_code((p.resolve(), p.name) for p in paths)
+        self._session(lambda t: self._fresh(code, t, 'install failed'), 60)
         self._copied = True
 
     def run(self, script, files=None, timeout=300):
@@ -294,7 +249,7 @@ class QemuTarget(runner.BoardTarget):
         folder.mkdir()
         pairs = []
         for name, data in (files or {}).items():
-            runner.write_file(folder / name, data)
+            write_file(folder / name, data)
             pairs.append((folder / name, name))
 
         # The previous run's data files leave the store (it holds 3 MB).
@@ -302,12 +257,11 @@ class QemuTarget(runner.BoardTarget):
         self._data_files = list(files or {})
 
         def step(timeout):
-            self._soft_reset()
             if pairs or remove:
-                _, err = self._exec(self._fetch_code(pairs, remove), timeout)
-                if err:
-                    raise runner.DeviceError(f'{self.name}: copying files failed\n{err}')
-            return self._exec(script, timeout)
+                self._fresh(self._fetch_code(pairs, remove), timeout, 'copying files failed')
+            else:
+                self._repl.soft_reset()
+            return self._repl.exec(script, timeout)
         try:
             out, err = self._session(step, timeout)
         finally:
@@ -315,5 +269,5 @@ class QemuTarget(runner.BoardTarget):
                 path.unlink()
             folder.rmdir()
         if err:
-            raise runner.DeviceError(f'{self.name}: script raised\n{out[-2000:]}{err[-2000:]}')
-        return runner.Output(out)
+            raise DeviceError(f'{self.name}: script raised\n{out[-2000:]}{err[-2000:]}')
+        return Output(out)

@@ -2,14 +2,14 @@
 import json
 from pathlib import Path
 
-from . import runner
+from . import open_target
+from .spec import HELP
 
 
 def add_arguments(parser):
     parser.add_argument('script', help='MicroPython script to run')
     parser.add_argument('--target', default='unix',
-                        help='unix (default), qemu-m3, qemu-m4f or board:PORT:ARCH '
-                             '(the dist/ arch whose modules are copied to the board)')
+                        help=f'{HELP}; default unix (a board gets the dist/ modules of ARCH)')
     parser.add_argument('--file', action='append', default=[],
                         help='file to copy next to the script (repeatable)')
     parser.add_argument('--results', action='store_true',
@@ -17,13 +17,8 @@ def add_arguments(parser):
 
 
 def main(args):
-    target = runner.make_target(args.target)
-    try:
+    with open_target(args.target) as target:
         out = target.run(Path(args.script).read_text(), {Path(f).name: Path(f) for f in args.file})
-    finally:
-        close = getattr(target, 'close', None)
-        if close:
-            close()
     if args.results:
         for value in out.results:
             print(json.dumps(value))

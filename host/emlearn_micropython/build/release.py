@@ -1,6 +1,6 @@
 """Package one arch's built modules: a package.json for mip and a .zip.
 
-    python -m emlearn_micropython.release --arch armv6m [--dist dist] [modules...]
+    python -m emlearn_micropython.build.release --arch armv6m [--dist dist] [modules...]
 
 writes dist/<arch>_<abi>/package.json (so `mpremote mip install
 dist/armv6m_6.3/package.json`, or the same path on a web server, installs
@@ -15,10 +15,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from .inspect_mpy import MPY_ABI, inspect_file
-
-TOP = Path(__file__).resolve().parents[2]
-ABI = '%d.%d' % MPY_ABI
+from .abi import ABI, TOP, built_modules, dist_dir
+from .inspect_mpy import inspect_file
 
 
 def project_version():
@@ -29,8 +27,8 @@ def project_version():
 def package(dist, arch, modules=None, version=None):
     """Write package.json and the archive for one arch; return the archive path."""
     version = version or project_version()
-    folder = Path(dist) / f'{arch}_{ABI}'
-    paths = sorted(folder.glob('*.mpy'))
+    folder = dist_dir(arch, dist)
+    paths = built_modules(arch, dist)
     if modules:
         paths = [p for p in paths if p.stem in modules]
         missing = set(modules) - {p.stem for p in paths}

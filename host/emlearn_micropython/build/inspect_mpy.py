@@ -7,29 +7,11 @@ with the sizes of its text, rodata and bss.
 """
 import importlib.util
 import json
-import os
 from pathlib import Path
 
-# MicroPython's MP_NATIVE_ARCH_* codes: name, float ABI, float bits, typical cores.
-ARCHS = {
-    0: ('none', None, None, 'bytecode only (no native code emitter)'),
-    1: ('x86', 'hard', 64, '32-bit PC (unix port)'),
-    2: ('x64', 'hard', 64, '64-bit PC (unix port)'),
-    3: ('armv6', 'soft', 32, 'ARM mode (not built here)'),
-    4: ('armv6m', 'soft', 32, 'Cortex-M0/M0+ (RP2040), soft float'),
-    5: ('armv7m', 'soft', 32, 'Cortex-M3, soft float'),
-    6: ('armv7em', 'soft', 32, 'Thumb-2 firmware built without an FPU (e.g. Cortex-M3)'),
-    7: ('armv7emsp', 'hard', 32, 'Cortex-M4F/M7/M33 with single-precision FPU'),
-    8: ('armv7emdp', 'hard', 64, 'Cortex-M7 with double-precision FPU'),
-    9: ('xtensa', 'xtensa', 32, 'ESP8266'),
-    10: ('xtensawin', 'xtensa', 32, 'ESP32, ESP32-S3'),
-    11: ('rv32imc', 'soft', 32, 'RISC-V RV32IMC'),
-}
-ARCH_CODES = {v[0]: k for k, v in ARCHS.items()}
+from .abi import ARCHS, BY_CODE, MPY_ABI, SUPPORTED_VERSIONS, mpy_dir
 
-# The .mpy format our files use, and which MicroPython releases load it.
-MPY_ABI = (6, 3)
-SUPPORTED_VERSIONS = 'MicroPython 1.23 and newer, checked up to 1.29'
+ARCH_CODES = {a.name: a.code for a in ARCHS.values()}
 
 CODE_KINDS = {0: 'bytecode', 1: 'native', 2: 'native (viper/natmod)', 3: 'asm'}
 SCOPE_RODATA, SCOPE_BSS = 0x20, 0x40
@@ -47,20 +29,18 @@ def mpy_value(version, sub_version, arch_code):
 def decode_mpy_value(value):
     """(version, sub_version, arch name) from sys.implementation._mpy."""
     code = value >> 10
-    name = ARCHS[code][0] if code in ARCHS else f'unknown arch {code}'
+    name = BY_CODE[code].name if code in BY_CODE else f'unknown arch {code}'
     return value & 0xFF, (value >> 8) & 3, name
 
 
 def _static_qstrs():
     """MicroPython's static qstr list (ABI-defined), from the build's MPY_DIR."""
-    top = Path(__file__).resolve().parents[2]
-    for base in (os.environ.get('MPY_DIR'), top / 'build/cache/mpy_cross_v6_3-1.1.1/micropython'):
-        path = Path(base or '/nonexistent') / 'py' / 'makeqstrdata.py'
-        if path.exists():
-            spec = importlib.util.spec_from_file_location('_eml_makeqstrdata', path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return list(module.static_qstr_list)
+    path = mpy_dir() / 'py' / 'makeqstrdata.py'
+    if path.exists():
+        spec = importlib.util.spec_from_file_location('_eml_makeqstrdata', path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return list(module.static_qstr_list)
     return None
 
 
@@ -95,10 +75,11 @@ def parse_header(data):
         raise MpyError('not a .mpy file (no "M" magic byte)')
     version, feature, int_bits = data[1], data[2], data[3]
     arch_code = feature >> 2
-    arch = ARCHS.get(arch_code, (f'unknown arch {arch_code}', None, None, ''))
+    arch = BY_CODE.get(arch_code)
+    name = arch.name if arch else f'unknown arch {arch_code}'
     return {'version': version, 'sub_version': feature & 3, 'abi': f'{version}.{feature & 3}',
-            'arch': arch[0], 'arch_code': arch_code, 'float_abi': arch[1],
-            'float_bits': arch[2], 'small_int_bits': int_bits}
+            'arch': name, 'arch_code': arch_code,
+            'float_abi': arch and arch.float_abi, 'float_bits': arch and arch.float_bits, 'small_int_bits': int_bits}
 
 
 def parse(data, static_qstrs=None):
@@ -141,8 +122,7 @@ def inspect_file(path, static_qstrs=None):
 
 def describe(info):
     """Human-readable lines for one inspected file."""
-    code = ARCH_CODES.get(info['arch'])
-    cores = ARCHS[code][3] if code is not None else ''
+    cores = ARCHS[info['arch']].cores if info['arch'] in ARCHS else ''
     ok = (info['version'], info['sub_version']) == MPY_ABI
     lines = [info['file'],
              f"  format   .mpy {info['abi']}" + (f' ({SUPPORTED_VERSIONS})' if ok else ''),

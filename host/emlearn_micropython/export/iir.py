@@ -1,0 +1,92 @@
+"""Turn scipy.signal filter designs into emliir coefficients and files.
+
+    from scipy import signal
+    from emlearn_micropython import iir
+    sos = signal.butter(4, 0.1, output='sos')
+    iir.save(sos, 'lowpass.txt')           # one line, exact float32 values
+
+or from the shell: `emlearn-mp iir lowpass.txt --order 4 --cutoff 0.1`.
+
+On the device:
+
+    import emliir
+    with open('lowpass.txt') as f:
+        lowpass = emliir.load(f)
+
+The file holds one line: 6 words per second-order section, in scipy's sos
+row order [b0, b1, b2, a0, a1, a2]; each word is the 8 hex digits of the
+IEEE-754 float32 bits of one coefficient. Decimal text does not parse exactly
+on float32 boards; the bit patterns do, so the device filters with exactly
+the float32 coefficients that `coefficients()` gives on the host.
+"""
+import array
+
+import numpy as np
+
+
+def _sos(sos):
+    sos = np.asarray(sos, dtype=np.float64)
+    if sos.ndim == 1 and sos.size % 6 == 0:
+        sos = sos.reshape(-1, 6)
+    if sos.ndim != 2 or sos.shape[1] != 6 or sos.shape[0] == 0:
+        raise ValueError(f'sos must have shape (n_sections, 6), got {sos.shape}; '
+                         "design the filter with output='sos'")
+    for row, a0 in enumerate(sos[:, 3]):
+        if a0 != 1.0:
+            raise ValueError(f'sos row {row}: a0 must be 1, got {a0!r}')
+    with np.errstate(over='ignore'):
+        f32 = sos.astype(np.float32)
+    if not np.all(np.isfinite(f32)):
+        raise ValueError('sos must be finite in float32')
+    return f32
+
+
+def coefficients(sos):
+    """The coefficients as array('f'), ready for emliir.new()."""
+    return array.array('f', _sos(sos).ravel().tolist())
+
+
+def to_line(sos):
+    """The one-line text emliir.load() reads (ends with a newline)."""
+    bits = _sos(sos).ravel().view(np.uint32)
+    return ' '.join(f'{int(b):08x}' for b in bits) + '\n'
+
+
+def save(sos, path):
+    """Write the one-line coefficient file for emliir.load()."""
+    with open(path, 'w') as f:
+        f.write(to_line(sos))
+    return path
+
+
+def from_line(text):
+    """The float32 coefficients (n_sections, 6) in a line from to_line()."""
+    words = text.split()
+    bits = np.array([int(w, 16) for w in words], dtype=np.uint32)
+    return bits.view(np.float32).reshape(-1, 6)
+
+
+# `emlearn-mp iir`: design a filter with scipy.signal.iirfilter and save it.
+def add_arguments(parser):
+    parser.add_argument('output', help='coefficient file to write (one line)')
+    parser.add_argument('--ftype', default='butter',
+                        help='butter, cheby1, cheby2, ellip or bessel (default: %(default)s)')
+    parser.add_argument('--order', type=int, required=True)
+    parser.add_argument('--cutoff', type=float, nargs='+', required=True,
+                        help='one frequency, or two for bandpass/bandstop')
+    parser.add_argument('--btype', default='lowpass',
+                        help='lowpass, highpass, bandpass or bandstop (default: %(default)s)')
+    parser.add_argument('--fs', type=float, default=None,
+                        help='sampling rate; without it cutoffs are fractions of Nyquist')
+    parser.add_argument('--rp', type=float, default=None, help='passband ripple, dB')
+    parser.add_argument('--rs', type=float, default=None, help='stopband attenuation, dB')
+
+
+def main(args):
+    from scipy import signal
+    cutoff = args.cutoff[0] if len(args.cutoff) == 1 else args.cutoff
+    sos = signal.iirfilter(args.order, cutoff, rp=args.rp, rs=args.rs, btype=args.btype,
+                           ftype=args.ftype, fs=args.fs, output='sos')
+    save(sos, args.output)
+    print(f'{args.output}: {len(sos)} sections ({args.ftype} {args.btype}, order {args.order})')
+    return 0
