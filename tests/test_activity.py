@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'examples' / 'activity'))
-import activity  # noqa: E402
+import activity  # noqa: E402  (the example itself, as users run it)
 
 
 def test_activity_example(device):

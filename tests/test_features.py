@@ -12,18 +12,14 @@ conditioned); band energies within 1e-5 of the window's total band energy
 within rounding of the mean; dominant_freq must hold the largest power
 within 1e-5 (near ties).
 """
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import scipy.signal
 import scipy.stats
 
+from emlearn_micropython import datasets
 from emlearn_micropython.export import features as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'examples' / 'activity'))
-import basicmotions  # noqa: E402
 
 ALL = ('mean', 'std', 'min', 'max', 'median', 'p10', 'p25', 'p75', 'p90', 'iqr', 'rms', 'energy',
        'abs_mean', 'zcr', 'mcr', 'skew', 'kurtosis', 'corr', 'band:4', 'dominant_freq')
@@ -39,14 +35,14 @@ def float_errors_are_values():
 
 
 def real_windows(window=32, hop=16):
-    X, _ = basicmotions.load('TRAIN')
+    X, _ = datasets.load_basic_motions('TRAIN')
     return np.concatenate([F.windows_of(x, window, hop) for x in X])
 
 
 def int16_windows(rng, n=6, window=128):
     """Accelerometer axes as an IMU driver gives them (4096 LSB/g), plus a
     constant window and windows at the int16 extremes."""
-    X, _ = basicmotions.load('TRAIN')
+    X, _ = datasets.load_basic_motions('TRAIN')
     w = F.windows_of(np.concatenate(list(X[::5])), window, window)[:n, :, :3] * 4096
     w = np.clip(w + rng.normal(0, 30, w.shape), -32768, 32767).astype(np.int16)
     w[0] = 1234

@@ -12,17 +12,15 @@ summed probability over the last VOTE windows. The computer repeats the
 device's float32 arithmetic, so both must give the same labels.
 """
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import basicmotions  # noqa: E402
-from emlearn_micropython import convert, runner  # noqa: E402
-from emlearn_micropython.export import features  # noqa: E402
+from emlearn_micropython import convert, datasets
+from emlearn_micropython.export import features
+from emlearn_micropython.targets import open_target
 
 WINDOW, HOP, VOTE = 32, 16, 4
 CONFIG = dict(window=WINDOW, channels=6, magnitude=False, jerk=False,
@@ -73,7 +71,7 @@ emit('time', t_features, t_model, len(data) // step)
 
 def windows(split):
     """Windows (n_recordings, per_recording, WINDOW, 6) and recording labels."""
-    X, y = basicmotions.load(split)
+    X, y = datasets.load_basic_motions(split)
     return np.stack([features.windows_of(x, WINDOW, HOP) for x in X]), y
 
 
@@ -112,7 +110,7 @@ def run(target='unix', n_trees=10):
     script = DEVICE_SCRIPT % dict(config={k: (list(v) if k == 'features' else v) for k, v in CONFIG.items()},
                                   vote=VOTE, per_recording=per, n_classes=len(classes), trees=model.n_trees,
                                   nodes=max(model.n_nodes, 1), leaf_words=model.leaf_words)
-    device = runner.make_target(target) if isinstance(target, str) else target
+    device = open_target(target) if isinstance(target, str) else target
     out = device.run(script, files=files)
     labels = np.array([r[2] for r in out.results if r[0] == 'labels'])
     t_features, t_model, n_windows = [r for r in out.results if r[0] == 'time'][0][1:]

@@ -1,7 +1,8 @@
 # Features: emlfeatures against plain Python (pyfeatures.py) on the same
 # 3-axis int16 windows, same VM, and one predict of a 10-tree forest on the
 # same features for scale. Files: benchcfg.py (CASE, WINDOW, FEATURES,
-# N_WINDOWS, REPEAT, MIN_US, NEW_ARGS), windows.bin (int16), model.csv.
+# N_WINDOWS, NEW_ARGS + the target's REPEAT, PY_REPEAT, MIN_US),
+# windows.bin (int16), model.csv.
 import array
 import gc
 
@@ -35,7 +36,7 @@ def bench_ours():
     def predict():
         for x in rows:
             model.predict_proba(x, proba)
-    record('time', bench='features', case=cfg.CASE, impl='emltrees RF10 predict_proba',
+    record('time', bench='features', case=cfg.CASE + ' (RF10 predict_proba)', impl='emltrees',
            us=measure(predict, len(rows), cfg.REPEAT, cfg.MIN_US))
 
 
@@ -47,7 +48,7 @@ def bench_python():
         for w in windows:
             fx.compute(w)
     record('time', bench='features', case=cfg.CASE, impl='plain Python',
-           us=measure(run, len(windows), cfg.REPEAT, cfg.MIN_US))
+           us=measure(run, len(windows), cfg.PY_REPEAT, cfg.MIN_US))
 
 
 for bench in (bench_ours, bench_python):
@@ -56,3 +57,4 @@ for bench in (bench_ours, bench_python):
     except Exception as e:
         skip('features', cfg.CASE, bench.__name__, '%s: %s' % (type(e).__name__, e))
     gc.collect()
+record('done', bench='features', case='*')

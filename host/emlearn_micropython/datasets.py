@@ -1,4 +1,6 @@
-"""BasicMotions (UEA archive): 80 real recordings of a smart watch's 3-axis
+"""Real sensor recordings for examples, tests and benchmarks.
+
+BasicMotions (UEA archive): 80 real recordings of a smart watch's 3-axis
 accelerometer and 3-axis gyroscope (10 s at 10 Hz: 100 frames of 6
 channels) while standing, walking, running or playing badminton; 40 train
 and 40 test recordings. The .ts files come bundled with sktime (PyPI); they
@@ -33,6 +35,6 @@ def read_ts(path):
     return np.stack(X), np.array(y)
 
 
-def load(split):
+def load_basic_motions(split):
     """split 'TRAIN' or 'TEST'."""
     return read_ts(data_dir() / f'BasicMotions_{split}.ts')
