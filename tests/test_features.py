@@ -346,3 +346,14 @@ def test_twin_bad_input_same_messages():
         F.extract(np.full((1, 16, 1), np.nan), 16, 1, ('mean',))
     with pytest.raises(ValueError, match='shaped'):
         F.extract(np.zeros((1, 15, 1)), 16, 1, ('mean',))
+
+
+# A full heap (tests/test_memory.py): new() raises MemoryError naming the buffer
+# (3 * 4096 channel samples + 2 * 3 corr stats + 4096 selection scratch).
+MEMORY = {
+    'module': 'emlfeatures',
+    'setup': '',
+    'cases': [('features', "emlfeatures.new(4096, 3, ('mean',))", 'features buffer: 16390 items')],
+    'alive': ("fx_out = array.array('f', [0.0])\n"
+              "emlfeatures.new(8, 1, ('max',)).compute(array.array('f', range(8)), fx_out)", 'fx_out[0]', [7.0]),
+}
