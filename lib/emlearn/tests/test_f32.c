@@ -3,17 +3,6 @@
 #include "eml_f32.h"
 #include "eml_test.h"
 
-static uint32_t rng_state = 777u;
-static uint32_t rng(void) {
-    rng_state = rng_state * 1664525u + 1013904223u;
-    return rng_state >> 8;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static void check_reciprocal(void) {
     for (int m = 2; m <= 70000; m++) {
         const float r = eml_f32_reciprocal(m);
@@ -27,7 +16,7 @@ static void check_reciprocal(void) {
 static void check_sqrt(void) {
     int exact = 0, total = 0;
     for (int i = 0; i < 200000; i++) {
-        const float v = eml_f32_from_bits(((rng() << 8) ^ rng()) % 0x7f800000u);
+        const float v = eml_f32_from_bits(((eml_test_rng() << 8) ^ eml_test_rng()) % 0x7f800000u);
         const float got = eml_f32_sqrt(v), want = sqrtf(v);
         CHECK(got == want || nextafterf(got, want) == want);
         exact += got == want;
@@ -42,13 +31,13 @@ static void check_select(void) {
     float a[101], b[101];
     double sorted[101];
     for (int t = 0; t < 200; t++) {
-        const int m = 1 + (int)(rng() % 101);
+        const int m = 1 + (int)(eml_test_rng() % 101);
         for (int i = 0; i < m; i++) {
-            a[i] = (float)(rng() % (t % 2 ? 7 : 1000));  // with and without ties
+            a[i] = (float)(eml_test_rng() % (t % 2 ? 7 : 1000));  // with and without ties
             sorted[i] = a[i];
         }
-        qsort(sorted, m, sizeof(double), cmp_double);
-        const int k = (int)(rng() % m);
+        qsort(sorted, m, sizeof(double), eml_test_cmp_double);
+        const int k = (int)(eml_test_rng() % m);
         memcpy(b, a, sizeof(a));
         eml_f32_select(b, 0, m - 1, k);
         CHECK(b[k] == sorted[k]);

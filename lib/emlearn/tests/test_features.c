@@ -7,17 +7,6 @@
 #define N 128
 #define C 3
 
-static uint32_t rng_state = 12345u;
-static uint32_t rng(void) {
-    rng_state = rng_state * 1664525u + 1013904223u;
-    return rng_state >> 8;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static const uint8_t KINDS[] = {
     EmlFeatureMean, EmlFeatureStd, EmlFeatureMin, EmlFeatureMax, EmlFeatureMedian, EmlFeatureP10,
     EmlFeatureP90, EmlFeatureIqr, EmlFeatureRms, EmlFeatureEnergy, EmlFeatureAbsMean, EmlFeatureZcr,
@@ -50,7 +39,7 @@ static void reference(const double *x, int n, double *ref) {
         mc += i > 0 && ((x[i - 1] < mean) != (x[i] < mean));
         sorted[i] = x[i];
     }
-    qsort(sorted, n, sizeof(double), cmp_double);
+    qsort(sorted, n, sizeof(double), eml_test_cmp_double);
     double power[N / 2 + 1];
     for (int k = 1; k <= n / 2; k++) {
         double re = 0, im = 0;
@@ -82,7 +71,7 @@ static void check_window(void) {
     double x[C][N];
     for (int i = 0; i < N; i++) {
         for (int c = 0; c < C; c++) {
-            const double v = 3000 * sin(0.3 * i * (c + 1)) + 200.0 * (rng() % 100) - 9000 * (c == 2);
+            const double v = 3000 * sin(0.3 * i * (c + 1)) + 200.0 * (eml_test_rng() % 100) - 9000 * (c == 2);
             s[i * C + c] = (int16_t)v;
             x[c][i] = s[i * C + c];
         }
