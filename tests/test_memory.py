@@ -27,7 +27,7 @@ FILL = """
 import array, gc
 from emltest import Lines, emit, error
 
-ROOM = 2048
+ROOM = 4096
 
 
 def fill():

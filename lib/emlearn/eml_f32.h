@@ -1,0 +1,126 @@
+// float32 helpers with an exactly defined result, for cores whose results
+// a numpy float32 twin must reproduce bit for bit: bit casts, 1/m correctly
+// rounded, 1/sqrt and sqrt without libm or division, a compensated sum,
+// and selection of an order statistic.
+#ifndef EML_F32_H
+#define EML_F32_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+static inline float eml_f32_from_bits(uint32_t b) {
+    union { uint32_t u; float f; } v;
+    v.u = b;
+    return v.f;
+}
+
+static inline uint32_t eml_f32_bits(float f) {
+    union { uint32_t u; float f; } v;
+    v.f = f;
+    return v.u;
+}
+
+// A compensated (Kahan) float32 sum: the error stays near 2 eps of the sum
+// of |terms| whatever the count (a plain sum grows with the count: 4096
+// equal int16 squares lose 1e-4). add(v): y = v - c, t = s + y,
+// c = (t - s) - y, s = t.
+typedef struct {
+    float s, c;
+} EmlF32Sum;
+
+static inline void eml_f32_add(EmlF32Sum *a, float v) {
+    const float y = v - a->c;
+    const float t = a->s + y;
+    a->c = (t - a->s) - y;
+    a->s = t;
+}
+
+// 1/m correctly rounded, for 2 <= m <= 2^24, by binary long division
+// (integer operations only).
+static inline float eml_f32_reciprocal(int m) {
+    int e = 0;
+    while ((1 << (e + 1)) <= m) {
+        e++;
+    }
+    // 1/m = 2^-(e+1) * (2^(e+1)/m), 2^(e+1)/m in [1, 2): 24 bits + round bit
+    uint32_t rem = (uint32_t)1 << (e + 1), q = 0;
+    for (int i = 0; i < 25; i++) {
+        const uint32_t bit = rem >= (uint32_t)m;
+        rem -= bit ? (uint32_t)m : 0;
+        q = (q << 1) | bit;
+        rem <<= 1;
+    }
+    if (q == (uint32_t)1 << 24) {  // m a power of two: exact
+        return eml_f32_from_bits((uint32_t)(127 - e) << 23);
+    }
+    // q has 25 bits (the quotient is in (1, 2)); the last is the round bit,
+    // and a remainder is never 0 then (1/m is not dyadic): round half up
+    const uint32_t mant = (q >> 1) + (q & 1);
+    return eml_f32_from_bits(((uint32_t)(126 - e) << 23) + (mant - ((uint32_t)1 << 23)));
+}
+
+// 1/sqrt(v) for v > 0 finite: the classic bit-level first guess, then
+// three Newton steps r = r * (1.5 - ((0.5 v) * r) * r). Values below 2^-64
+// are scaled by 2^64 first (and the result by 2^32).
+static inline float eml_f32_rsqrt(float v) {
+    const int tiny = v < 0x1p-64f;
+    const float s = tiny ? v * 0x1p64f : v;
+    float r = eml_f32_from_bits(0x5f3759dfu - (eml_f32_bits(s) >> 1));
+    const float h = 0.5f * s;
+    for (int i = 0; i < 3; i++) {
+        r = r * (1.5f - h * r * r);
+    }
+    return tiny ? r * 0x1p32f : r;
+}
+
+// sqrt(v) for v >= 0 (within 1 ulp): y = v * rsqrt(v), then one correction
+// y + (0.5 r) * (v - y * y). Values below 2^-64 are scaled by 2^64 first;
+// 0 and infinity are returned as they are.
+static inline float eml_f32_sqrt(float v) {
+    if (!(v > 0.0f) || !(v <= 0x1.fffffep127f)) {
+        return v;
+    }
+    const int tiny = v < 0x1p-64f;
+    const float s = tiny ? v * 0x1p64f : v;
+    const float r = eml_f32_rsqrt(s);
+    float y = s * r;
+    y = y + (0.5f * r) * (s - y * y);
+    return tiny ? y * 0x1p-32f : y;
+}
+
+// Move a[lo..hi] so that a[k] is the value of rank k, with no larger value
+// before it and no smaller one after it (Hoare partitions around the middle).
+static inline void eml_f32_select(float *a, int lo, int hi, int k) {
+    while (lo < hi) {
+        const float pivot = a[lo + (hi - lo) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot) {
+                i++;
+            }
+            while (a[j] > pivot) {
+                j--;
+            }
+            if (i <= j) {
+                const float t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (k <= j) {
+            hi = j;
+        } else if (k >= i) {
+            lo = i;
+        } else {
+            return;
+        }
+    }
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif // EML_F32_H
