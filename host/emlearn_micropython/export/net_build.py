@@ -4,7 +4,7 @@ them, keeps Flatten/Reshape as shape changes (a copy layer only when a
 spatial layer needs the new shape)."""
 import numpy as np
 
-from emlearn_micropython.export.net import Layer
+from emlearn_micropython.export.net_layer import Layer
 
 F = np.float32
 

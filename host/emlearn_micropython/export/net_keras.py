@@ -3,7 +3,7 @@ BatchNormalization is folded into the layer before it, Dropout dropped,
 Flatten/Reshape change only the shape (NHWC is the device's layout)."""
 import numpy as np
 
-from emlearn_micropython.export.net import Layer, window_out
+from emlearn_micropython.export.net_layer import Layer, window_out
 from emlearn_micropython.export.net_build import Builder
 
 F = np.float32
