@@ -48,8 +48,9 @@ chunks = [1, 7, 64, 3, 200, 0, 33]
 with open('filters.txt') as f:
     lines = f.read().split('\\n')
 pos = 0
-for i, line in enumerate(lines[:-1]):
-    fl = emliir.load(line)
+for i in range(len(lines) // 2):
+    line = lines[2 * i]
+    fl = emliir.load(line + '\\n' + lines[2 * i + 1] + '\\n')
     stages = len(line.split()) // 6
     again = emliir.new(coefficients[pos:pos + 6 * stages])
     pos += 6 * stages
@@ -86,7 +87,7 @@ def test_iir_matches_sosfilt(device):
     cases = list(designs())
     sigs = {k: v.astype(np.float32) for k, v in signals().items()}
     names = list(sigs)
-    lines = ''.join(iir.to_line(sos) for _, _, sos in cases)
+    lines = ''.join(iir.dumps(sos) for _, _, sos in cases)
     coef = np.concatenate([np.asarray(iir.coefficients(sos), dtype='<f4') for _, _, sos in cases])
     data = np.concatenate([sigs[k] for k in names]).astype('<f4')
     out = device.run(SCRIPT % (N, names), files={
@@ -124,9 +125,9 @@ attempt('new nan', lambda: emliir.new(array.array('f', row + row[:5] + [float('n
 attempt('new inf', lambda: emliir.new(array.array('f', [float('inf')] + row[1:])))
 attempt('load word', lambda: emliir.load('3f000000 3f000000 0 3f800000 00000000 00000000'))
 attempt('load hex', lambda: emliir.load('3f000000 3f000000 00000000 3f800000\\n 0000000x 00000000'))
-attempt('load count', lambda: emliir.load('3f000000 3f000000 00000000 3f800000'))
-attempt('load empty', lambda: emliir.load(''))
-attempt('load a0', lambda: emliir.load('3f000000 3f000000 00000000 3f000000 00000000 00000000'))
+attempt('load count', lambda: emliir.load('3f000000 3f000000 00000000 3f800000', strict=False))
+attempt('load empty', lambda: emliir.load('', strict=False))
+attempt('load a0', lambda: emliir.load('3f000000 3f000000 00000000 3f000000 00000000 00000000', strict=False))
 attempt('load int', lambda: emliir.load(5))
 with open('ok.txt') as f:
     good = emliir.load(f)
@@ -161,7 +162,7 @@ def test_iir_bad_input(device):
     x = np.ones(40, dtype='<f4')
     x[5] = np.nan
     x[20 + 7] = np.inf
-    out = device.run(BAD, files={'x.bin': x.tobytes(), 'ok.txt': iir.to_line(sos)})
+    out = device.run(BAD, files={'x.bin': x.tobytes(), 'ok.txt': iir.dumps(sos)})
     res = {r[0] if r[0] != 'nonfinite' else (r[0], r[1]): r for r in out.results}
     multiple = 'coefficients must be a positive multiple of 6 values'
     assert res['new empty'][1] == 'ValueError' and multiple in res['new empty'][2]
@@ -221,7 +222,7 @@ def test_cli_designs_and_saves(tmp_path):
                      '--btype', 'bandpass', '--cutoff', '100', '300', '--fs', '1000']) == 0
     sos = signal.iirfilter(3, [100, 300], rp=1, btype='bandpass', ftype='cheby1', fs=1000,
                            output='sos')
-    assert path.read_text() == iir.to_line(sos)
+    assert path.read_text() == iir.dumps(sos)
 
 
 # For tests/test_memory.py: what allocates, and a check that the module still works.
@@ -230,7 +231,7 @@ MEMORY = {
     'setup': "iir_coefficients = array.array('f', bytes(4 * 6 * 200))\n"
              "iir_words = ' '.join(['3f800000'] * (6 * 200))",
     'cases': [('iir new', 'emliir.new(iir_coefficients)', 'filter coefficients: 1200 items'),
-              ('iir load', 'emliir.load(iir_words)', 'filter coefficients: 1200 items')],
+              ('iir load', 'emliir.load(iir_words, strict=False)', 'filter coefficients: 1200 items')],
     'alive': ("x = array.array('f', [2.0, 3.0])\n"
               "emliir.new(array.array('f', [1, 0, 0, 1, 0, 0])).run(x)", 'list(x)', [[2.0, 3.0]]),
 }

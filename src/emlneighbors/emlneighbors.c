@@ -3,6 +3,7 @@
 // with additem, predict, getresult, getitem, quantize and n_items.
 #include "emlmp.h"
 #include "eml_neighbors.h"
+#include "emlmp_text.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -201,7 +202,7 @@ static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     }
 }
 
-// load(stream, k[, max_items]) streams a training set written by
+// load(stream, k[, max_items], strict=True) streams a training set written by
 // emlearn_micropython.neighbors.save, one line at a time. Every field is an
 // integer (exact on every board, whatever its float precision):
 //   emlneighbors,1,<n_items>,<n_features>
@@ -209,24 +210,38 @@ static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 //   offset_bits,<n_features float32 bit patterns as int32>   (optional)
 //   scale_bits,<n_features float32 bit patterns as int32>    (optional)
 //   <label>,<value 1>,...,<value n_features>                 (n_items lines)
+//   end,<n_items>,<crc32>   (eml_text.h; strict=False reads files without it)
 typedef struct {
     mp_obj_t readline;
     mp_obj_t text;  // keeps the current line alive while p points into it
+    const char *raw;  // the line as read, with its newline
+    size_t raw_len;
     const char *p;
     const char *end;
     mp_int_t line;
     mp_int_t field;
+    EmlTextCheck check;
 } reader_t;
 
-// Read the next line; false at the end of the stream.
+// Read the next line; false at the end of the stream. Every line but the
+// end line goes into the CRC (a UTF-8 byte order mark on line 1 does not).
 static bool next_line(reader_t *r) {
     r->text = mp_call_function_n_kw(r->readline, 0, 0, NULL);
     mp_buffer_info_t buf;
     mp_get_buffer_raise(r->text, &buf, MP_BUFFER_READ);
     r->line += 1;
     r->field = 0;
-    r->p = buf.buf;
-    r->end = r->p + buf.len;
+    const size_t bom = (r->line == 1) ? emlmp_bom(buf.buf, buf.len) : 0;
+    r->raw = (const char *)buf.buf + bom;
+    r->raw_len = buf.len - bom;
+    if (buf.len > 0 && r->check.ended) {
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: data after the end line", EMLMP_INT(r->line));
+    }
+    if (!eml_text_is_end(r->raw, r->raw_len)) {
+        eml_text_check_line(&r->check, r->raw, r->raw_len);
+    }
+    r->p = r->raw;
+    r->end = r->p + r->raw_len;
     while (r->end > r->p && (r->end[-1] == '\n' || r->end[-1] == '\r' || r->end[-1] == ' ')) {
         r->end--;
     }
@@ -344,12 +359,17 @@ static void read_item(reader_t *r, knn_obj_t *self, mp_int_t n_expected) {
     add_checked(self, row, label);
 }
 
-static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args) {
-    reader_t r = { mp_load_attr(args[0], MP_QSTR_readline), mp_const_none, NULL, NULL, 0, 0 };
+static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
+    const bool strict = emlmp_strict_arg(n_args, 3, args, kw, MP_QSTR_strict);
+    reader_t r = { mp_load_attr(args[0], MP_QSTR_readline), mp_const_none, NULL, 0, NULL, NULL, 0, 0, {0, 0} };
+    eml_text_check_init(&r.check);
     mp_int_t n_expected = 0;
-    knn_obj_t *self = read_header(&r, n_args, args, &n_expected);
+    knn_obj_t *self = read_header(&r, n_args > 3 ? 3 : n_args, args, &n_expected);
     while (next_line(&r)) {
-        if (r.p == r.end || r.p[0] == '#') {
+        if (eml_text_is_end(r.raw, r.raw_len)) {
+            const int32_t counts[1] = {(int32_t)self->model.n_items};
+            emlmp_check_end(&r.check, r.raw, r.raw_len, counts, 1, r.line, "end,<items>,<crc32>");
+        } else if (r.p == r.end || r.p[0] == '#') {
             continue;
         } else if (skip_name(&r, "offset_bits")) {
             self->offset = read_floats(&r, self->model.n_features);
@@ -363,9 +383,12 @@ static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args) {
         EMLMP_RAISE(&mp_type_ValueError, "line %d: file ends after %d items",
                     EMLMP_INT(r.line), EMLMP_INT(self->model.n_items));
     }
+    if (strict && !r.check.ended) {
+        emlmp_missing_end();
+    }
     if ((self->offset == NULL) != (self->scale == NULL)) {
         mp_raise_ValueError(MP_ERROR_TEXT("file has only one of offset_bits and scale_bits"));
     }
     return MP_OBJ_FROM_PTR(self);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(load_obj, 2, 3, knn_load);
+static MP_DEFINE_CONST_FUN_OBJ_KW(load_obj, 2, knn_load);
