@@ -34,6 +34,29 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     MP_DYNRUNTIME_INIT_EXIT
 }
 
+// The first row whose poles are not strictly inside the unit circle, or
+// -1. For z^2 + a1 z + a2 (a0 is 1) both roots are inside exactly when
+// |a2| < 1 and |a1| < 1 + a2 (Jury's test).
+static int unstable_row(const float *coefficients, int n_stages) {
+    for (int s = 0; s < n_stages; s++) {
+        const float a1 = coefficients[6 * s + 4], a2 = coefficients[6 * s + 5];
+        if (!(a2 < 1.0f && a2 > -1.0f && a1 < 1.0f + a2 && -a1 < 1.0f + a2)) {
+            return s;
+        }
+    }
+    return -1;
+}
+
+// Non-finite samples (NaN, +-inf) raise before the state sees them: one
+// would make every later output NaN or inf until reset().
+static void check_finite(const float *samples, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if ((eml_text_float_bits(samples[i]) & 0x7f800000u) == 0x7f800000u) {
+            EMLMP_RAISE(&mp_type_ValueError, "samples[%d] is not finite (nan or inf)", EMLMP_INT(i));
+        }
+    }
+}
+
 // Check the coefficient rows, then build a filter object that owns
 // `coefficients` (allocated by the caller, 6 per stage).
 static mp_obj_t iir_make(float *coefficients, size_t count) {
@@ -49,6 +72,13 @@ static mp_obj_t iir_make(float *coefficients, size_t count) {
                         EMLMP_INT(bad), EMLMP_OBJ(mp_obj_new_float(coefficients[6 * bad + 3])));
         }
         EMLMP_RAISE(&mp_type_ValueError, "coefficients row %d: values must be finite", EMLMP_INT(bad));
+    }
+    const int unstable = unstable_row(coefficients, n_stages);
+    if (unstable >= 0) {
+        EMLMP_RAISE(&mp_type_ValueError, "coefficients row %d: unstable section (poles on or outside "
+                    "the unit circle: a1=%r, a2=%r)", EMLMP_INT(unstable),
+                    EMLMP_OBJ(mp_obj_new_float(coefficients[6 * unstable + 4])),
+                    EMLMP_OBJ(mp_obj_new_float(coefficients[6 * unstable + 5])));
     }
     iir_obj_t *o = EMLMP_NEW_OBJ(iir_obj_t, &iir_type, "the filter object");
     float *states = EMLMP_NEW(float, 2 * n_stages, "the filter states");
@@ -166,11 +196,13 @@ static mp_obj_t iir_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
 static MP_DEFINE_CONST_FUN_OBJ_KW(iir_load_obj, 1, iir_load);
 
 // filter.run(samples): filter an array('f') in place; the state carries over
-// to the next call. An empty array is allowed and changes nothing.
+// to the next call. An empty array is allowed and changes nothing; a NaN or
+// inf sample raises ValueError and changes nothing.
 static mp_obj_t iir_run(mp_obj_t self_in, mp_obj_t samples_in) {
     iir_obj_t *self = MP_OBJ_TO_PTR(self_in);
     size_t n;
     float *samples = emlmp_array(samples_in, 'f', true, EMLMP_ANY_LENGTH, "samples", &n);
+    check_finite(samples, n);
     eml_iir_run(&self->iir, samples, (int)n);
     return mp_const_none;
 }

@@ -45,6 +45,11 @@ def _sos(sos):
         f32 = sos.astype(np.float32)
     if not np.all(np.isfinite(f32)):
         raise ValueError('sos must be finite in float32')
+    a1, a2 = f32[:, 4], f32[:, 5]
+    stable = (np.abs(a2) < 1) & (np.abs(a1) < 1 + a2)   # Jury's test, as on the device
+    for row in np.flatnonzero(~stable):
+        raise ValueError(f'sos row {row}: unstable section (poles on or outside the unit circle: '
+                         f'a1={float(a1[row])!r}, a2={float(a2[row])!r})')
     return f32
 
 
@@ -67,8 +72,9 @@ def dumps(sos):
 
 def save(sos, path):
     """Write the coefficient file for emliir.load()."""
+    text = dumps(sos)   # checked before the file is opened
     with open(path, 'w', newline='\n') as f:
-        f.write(dumps(sos))
+        f.write(text)
     return path
 
 
