@@ -55,6 +55,8 @@ TABLE = [
      ['FPU', 'wrong floats', 'armv7emsp']),
     ('FPU board, soft-float forced', PYBOARD, EVERY, {'arch': 'armv7m'}, None,
      ['hardware FPU', 'wrong registers']),
+    ('FPU board, x64 forced: not called soft-float', PYBOARD, EVERY, {'arch': 'x64'}, None,
+     ['x64 files do not run on a armv7emsp board']),
     ('double FPU board, single FPU files', board('armv7emdp', float_bits=64),
      files('armv7emsp'), {}, None, ['armv7emdp']),
     ('soft-float board, hard-float files', PICO, files('armv7emsp'), {}, None, ['armv6m']),

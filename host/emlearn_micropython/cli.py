@@ -26,6 +26,15 @@ def commands():
     return found
 
 
+# What a user did wrong (a bad option, a missing file, a device error): one
+# line (or the device's own traceback), no host traceback. Anything else is
+# a bug and keeps its traceback.
+def _user_errors():
+    from .deploy.plan import DeployError
+    from .targets.base import DeviceError
+    return (ValueError, OSError, DeviceError, DeployError)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='emlearn-mp', description=__doc__)
     sub = parser.add_subparsers(dest='command', required=True)
@@ -34,7 +43,14 @@ def main(argv=None):
         modules[name] = module
         module.add_arguments(sub.add_parser(name, help=module.__doc__.splitlines()[0]))
     args = parser.parse_args(argv)
-    return modules[args.command].main(args) or 0
+    try:
+        return modules[args.command].main(args) or 0
+    except _user_errors() as e:
+        text = str(e) or type(e).__name__
+        if isinstance(e, OSError) and e.filename is not None:
+            text = f'{e.strerror}: {e.filename}'
+        print(f'emlearn-mp {args.command}: error: {text}', file=sys.stderr)
+        return 2
 
 
 if __name__ == '__main__':

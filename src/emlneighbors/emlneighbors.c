@@ -26,13 +26,18 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     MP_DYNRUNTIME_INIT_EXIT
 }
 
-// A positive size argument.
-static uint32_t get_size(mp_obj_t o, const char *fmt) {
-    mp_int_t v = mp_obj_get_int(o);
-    if (v < 1 || v > 0x3fffffff) {
-        EMLMP_RAISE(&mp_type_ValueError, fmt, EMLMP_INT(v));
+// A size argument in [1, 2^30 - 1]; the message names it and shows the
+// value as given (a big int is not wrapped or saturated first).
+static uint32_t get_size(mp_obj_t o, const char *name) {
+    if (!mp_obj_is_int(o)) {
+        EMLMP_RAISE(&mp_type_TypeError, "%s must be an int", EMLMP_STR(name));
     }
-    return (uint32_t)v;
+    if (mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS, o, mp_obj_new_int(1))) ||
+        mp_obj_is_true(mp_binary_op(MP_BINARY_OP_MORE, o, mp_obj_new_int(0x3fffffff)))) {
+        EMLMP_RAISE(&mp_type_ValueError, "%s must be between 1 and 1073741823, got %r",
+                    EMLMP_STR(name), EMLMP_OBJ(o));
+    }
+    return (uint32_t)mp_obj_get_int(o);
 }
 
 static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k) {
@@ -55,9 +60,9 @@ static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k
 
 static mp_obj_t knn_new(mp_obj_t max_items, mp_obj_t n_features, mp_obj_t k) {
     return MP_OBJ_FROM_PTR(knn_create(
-        get_size(max_items, "max_items must be >= 1, got %d"),
-        get_size(n_features, "n_features must be >= 1, got %d"),
-        get_size(k, "k must be >= 1, got %d")));
+        get_size(max_items, "max_items"),
+        get_size(n_features, "n_features"),
+        get_size(k, "k")));
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(new_obj, knn_new);
 
@@ -161,7 +166,11 @@ static mp_obj_t knn_quantize(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
     for (uint32_t j = 0; j < self->model.n_features; j++) {
         float v = (x[j] - self->offset[j]) * self->scale[j];
         if (v != v) {
-            EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(j));
+            if (x[j] != x[j]) {
+                EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(j));
+            }
+            EMLMP_RAISE(&mp_type_ValueError, "x[%d] is %r: nan after scaling",
+                        EMLMP_INT(j), EMLMP_OBJ(mp_obj_new_float(x[j])));
         }
         v = (v >= 0.0f) ? v + 0.5f : v - 0.5f;
         out[j] = (v >= 32767.0f) ? 32767 : (v <= -32768.0f) ? -32768 : (int16_t)(int32_t)v;
@@ -299,6 +308,10 @@ static float *read_floats(reader_t *r, uint32_t n) {
     for (uint32_t j = 0; j < n; j++) {
         union { int32_t i; float f; } bits;
         bits.i = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);
+        if ((bits.i & 0x7f800000) == 0x7f800000) {
+            EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d is not a finite float32 (nan or inf)",
+                        EMLMP_INT(r->line), EMLMP_INT(r->field - 1));
+        }
         out[j] = bits.f;
     }
     end_of_line(r);
@@ -332,13 +345,13 @@ static knn_obj_t *read_header(reader_t *r, size_t n_args, const mp_obj_t *args, 
     end_of_line(r);
     uint32_t max_items = n_items > 0 ? (uint32_t)n_items : 1;
     if (n_args > 2) {
-        max_items = get_size(args[2], "max_items must be >= 1, got %d");
+        max_items = get_size(args[2], "max_items");
         if (max_items < (uint32_t)n_items) {
             EMLMP_RAISE(&mp_type_ValueError, "max_items %d is less than the file's %d items",
                         EMLMP_INT(max_items), EMLMP_INT(n_items));
         }
     }
-    uint32_t k = get_size(args[1], "k must be >= 1, got %d");
+    uint32_t k = get_size(args[1], "k");
     *n_items_out = n_items;
     return knn_create(max_items, (uint32_t)n_features, k);
 }

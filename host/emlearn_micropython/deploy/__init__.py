@@ -97,6 +97,9 @@ def probe_float_abi(transport, board, dist, arch, out=print):
 def deploy(transport, dist, modules=None, models=(), arch=None, trust_float_abi=False,
            out=print):
     """Report, choose, copy, verify. Returns the Plan; raises Refusal."""
+    missing = [str(p) for p in models if not Path(p).is_file()]
+    if missing:
+        raise DeployError(f'model file not found: {", ".join(missing)} (nothing copied)')
     out(f'deploy: asking {transport.name} what it runs')
     board = parse_report(transport.exec(REPORT_SCRIPT))
     out(f'deploy: board: {board.describe()}')

@@ -96,7 +96,7 @@ def _check_board(board):
 def _check_forced(board_arch, arch):
     if arch in ARCHS[board_arch].runs:
         return
-    if board_arch in HARD_FLOAT and arch not in HARD_FLOAT:
+    if board_arch in HARD_FLOAT and arch in ARCHS and ARCHS[arch].float_abi == 'soft':
         raise Refusal(f'the board has a hardware FPU ({board_arch}): {arch} files are '
                       'soft-float; MicroPython would load them, but they pass floats in the '
                       f'wrong registers and return wrong results. Use {board_arch} files')

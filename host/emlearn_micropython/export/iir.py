@@ -100,13 +100,13 @@ def loads(text, strict=True):
 # `emlearn-mp iir`: design a filter with scipy.signal.iirfilter and save it.
 def add_arguments(parser):
     parser.add_argument('output', help='coefficient file to write')
-    parser.add_argument('--ftype', default='butter',
-                        help='butter, cheby1, cheby2, ellip or bessel (default: %(default)s)')
+    parser.add_argument('--ftype', default='butter', choices=('butter', 'cheby1', 'cheby2', 'ellip', 'bessel'),
+                        help='filter family (default: %(default)s)')
     parser.add_argument('--order', type=int, required=True)
     parser.add_argument('--cutoff', type=float, nargs='+', required=True,
                         help='one frequency, or two for bandpass/bandstop')
-    parser.add_argument('--btype', default='lowpass',
-                        help='lowpass, highpass, bandpass or bandstop (default: %(default)s)')
+    parser.add_argument('--btype', default='lowpass', choices=('lowpass', 'highpass', 'bandpass', 'bandstop'),
+                        help='band type (default: %(default)s)')
     parser.add_argument('--fs', type=float, default=None,
                         help='sampling rate; without it cutoffs are fractions of Nyquist')
     parser.add_argument('--rp', type=float, default=None, help='passband ripple, dB')

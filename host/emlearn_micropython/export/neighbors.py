@@ -85,6 +85,8 @@ def dumps(X, y, scaler=None):
     if not np.issubdtype(y.dtype, np.integer) or y.min(initial=0) < INT32_MIN or y.max(initial=0) > INT32_MAX:
         raise ValueError('y must hold integers in the int32 range')
     lines = [f'{MAGIC},{VERSION},{len(X)},{X.shape[1]}']
+    if scaler is not None and not (np.isfinite(scaler.offset_).all() and np.isfinite(scaler.scale_).all()):
+        raise ValueError('scaler offset_ and scale_ must be finite')
     if scaler is not None:
         lines.append('# offset: ' + ','.join(repr(float(v)) for v in scaler.offset_))
         lines.append('# scale: ' + ','.join(repr(float(v)) for v in scaler.scale_))

@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 from . import open_target
+from .base import DeviceError
 from .spec import HELP
 
 
@@ -17,8 +18,16 @@ def add_arguments(parser):
 
 
 def main(args):
+    script = Path(args.script).read_text()
+    files = {Path(f).name: Path(f) for f in args.file}
+    for path in files.values():
+        path.stat()   # a missing --file is refused before the target starts
     with open_target(args.target) as target:
-        out = target.run(Path(args.script).read_text(), {Path(f).name: Path(f) for f in args.file})
+        try:
+            out = target.run(script, files)
+        except DeviceError as e:
+            # the device runs the script as main.py: name the user's file
+            raise DeviceError(str(e).replace('File "main.py"', f'File "{args.script}"')) from None
     if args.results:
         for value in out.results:
             print(json.dumps(value))
