@@ -1,10 +1,12 @@
 """deploy: which files each board gets (or why it gets none), and the whole
 report -> choose -> copy -> import path against the unix port as a board."""
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from emlearn_micropython import deploy
@@ -53,6 +55,8 @@ TABLE = [
      ['FPU', 'wrong floats', 'armv7emsp']),
     ('FPU board, soft-float forced', PYBOARD, EVERY, {'arch': 'armv7m'}, None,
      ['hardware FPU', 'wrong registers']),
+    ('FPU board, x64 forced: not called soft-float', PYBOARD, EVERY, {'arch': 'x64'}, None,
+     ['x64 files do not run on a armv7emsp board']),
     ('double FPU board, single FPU files', board('armv7emdp', float_bits=64),
      files('armv7emsp'), {}, None, ['armv7emdp']),
     ('soft-float board, hard-float files', PICO, files('armv7emsp'), {}, None, ['armv6m']),
@@ -143,7 +147,40 @@ def test_deploy_to_unix_port_folder(tmp_path):
     assert (tmp_path / 'board' / 'model.csv').read_text() == '1,2\n'
     copied = [line for line in lines if line.startswith('[')]
     assert len(copied) == len(plan.modules) + 1 and copied[-1].startswith(f'[{len(copied)}/')
-    assert 'import on the board' in lines[-1]
+    assert 'import on the board' in lines[-2]
+    assert lines[-1].startswith('deploy: run main.py there with: cd ')
+
+
+def test_deployed_unix_folder_runs_a_script(tmp_path):
+    """What deploy prints for unix:DIR runs the user's main.py there with the
+    deployed modules and model (plain `micropython main.py` does not find
+    DIR/lib)."""
+    if not (dist_dir('x64') / 'emliir.mpy').exists():
+        pytest.skip('x64 not built')
+    from scipy import signal
+    from emlearn_micropython import iir
+    model = iir.save(signal.butter(2, 0.1, output='sos'), tmp_path / 'lowpass.txt')
+    proc = subprocess.run([sys.executable, '-m', 'emlearn_micropython.cli', 'deploy', '--port',
+                           f'unix:{tmp_path / "board"}', '--model', str(model), 'emliir'],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    hint = 'deploy: run main.py there with: '
+    command = [line for line in proc.stdout.splitlines() if line.startswith(hint)]
+    assert len(command) == 1, proc.stdout
+    (tmp_path / 'board' / 'main.py').write_text(
+        'import array, emliir\n'
+        'f = emliir.load(open("lowpass.txt"))\n'
+        'x = array.array("f", [1.0, 0.0, 0.0])\n'
+        'f.run(x)\n'
+        'print(emliir.__file__, list(x))\n')
+    env = {k: v for k, v in os.environ.items() if k != 'MICROPYPATH'}
+    run = subprocess.run(command[0][len(hint):], shell=True, cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    sos = np.asarray(signal.butter(2, 0.1, output='sos'), np.float32).astype(np.float64)
+    name, values = run.stdout.split(' ', 1)
+    assert name == str((tmp_path / 'board' / 'lib' / 'emliir.mpy').resolve())
+    np.testing.assert_allclose(eval(values), signal.sosfilt(sos, [1.0, 0, 0]), rtol=1e-6)
 
 
 def test_deploy_reports_a_module_that_does_not_import(tmp_path):

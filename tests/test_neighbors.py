@@ -294,9 +294,15 @@ check('new memory', lambda: emlneighbors.new(2**20, 2**9, 1))
 for i, text in enumerate(FILES):
     with open('f.csv', 'w') as f:
         f.write(text)
-    check('file %d' % i, lambda: emlneighbors.load(open('f.csv'), 1).n_items)
+    check('file %d' % i, lambda: emlneighbors.load(open('f.csv'), 1, strict=False).n_items)
 s = emlneighbors.load(open('good.csv'), 1)
 check('quantize nan', lambda: s.quantize(array.array('f', (1, float('nan'))), H(0, 0)))
+for v in (2**31, 2**70, -2**70):
+    check('new size %d' % v, lambda: emlneighbors.new(1, v, 1))
+nan_scale = 'emlneighbors,1,1,2\\noffset_bits,0,0\\nscale_bits,2143289344,0\\n1,2,3\\n'
+check('nan scale', lambda: emlneighbors.load(emltest.Lines(nan_scale), 1, strict=False))
+inf_x = emlneighbors.load(emltest.Lines('emlneighbors,1,1,1\\noffset_bits,0\\nscale_bits,0\\n1,2\\n'), 1, strict=False)
+check('quantize inf times 0', lambda: inf_x.quantize(array.array('f', [float('inf')]), H(0)))
 check('alive', lambda: m.predict(H(4, 5, 6)))
 '''
 
@@ -356,6 +362,10 @@ def test_bad_input(device):
     assert res['file 14'] == ['ok', 2]
     assert res['quantize nan'] == ['ValueError', 'x[1] is nan']
     assert res['alive'] == ['ok', -2**31]
+    for v in (2**31, 2**70, -2**70):   # the value as given, not wrapped or saturated
+        assert res[f'new size {v}'] == ['ValueError', f'n_features must be between 1 and 1073741823, got {v}']
+    assert res['nan scale'] == ['ValueError', 'line 3: field 1 is not a finite float32 (nan or inf)']
+    assert res['quantize inf times 0'] == ['ValueError', 'x[0] is inf: nan after scaling']
 
 
 DEVICE_MEMORY = '''

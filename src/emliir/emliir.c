@@ -12,6 +12,7 @@
 // Frequencies (pi k / IIR_GAIN_POINTS) at which the fixed-point path
 // estimates the sections' gains when it quantizes the coefficients.
 #define IIR_GAIN_POINTS 512
+#include "emlmp_text.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -29,7 +30,7 @@ mp_map_elem_t iir_locals_table[2];
 static MP_DEFINE_CONST_DICT(iir_locals_dict, iir_locals_table);
 
 static const mp_obj_fun_builtin_fixed_t iir_new_obj;
-static const mp_obj_fun_builtin_fixed_t iir_load_obj;
+static const mp_obj_fun_builtin_var_t iir_load_obj;
 static const mp_obj_fun_builtin_fixed_t iir_run_obj;
 static const mp_obj_fun_builtin_fixed_t iir_reset_obj;
 
@@ -60,6 +61,29 @@ static bool iir_quantize(iir_obj_t *o, const float *rows, int n_stages) {
     return eml_iir_q_init(&o->iir_q, rows, n_stages, g, coefficients, states) == EmlOk;
 }
 
+// The first row whose poles are not strictly inside the unit circle, or
+// -1. For z^2 + a1 z + a2 (a0 is 1) both roots are inside exactly when
+// |a2| < 1 and |a1| < 1 + a2 (Jury's test).
+static int unstable_row(const float *coefficients, int n_stages) {
+    for (int s = 0; s < n_stages; s++) {
+        const float a1 = coefficients[6 * s + 4], a2 = coefficients[6 * s + 5];
+        if (!(a2 < 1.0f && a2 > -1.0f && a1 < 1.0f + a2 && -a1 < 1.0f + a2)) {
+            return s;
+        }
+    }
+    return -1;
+}
+
+// Non-finite samples (NaN, +-inf) raise before the state sees them: one
+// would make every later output NaN or inf until reset().
+static void check_finite(const float *samples, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if ((eml_text_float_bits(samples[i]) & 0x7f800000u) == 0x7f800000u) {
+            EMLMP_RAISE(&mp_type_ValueError, "samples[%d] is not finite (nan or inf)", EMLMP_INT(i));
+        }
+    }
+}
+
 // Check the coefficient rows, then build a filter object that owns
 // `coefficients` (allocated by the caller, 6 per stage).
 static mp_obj_t iir_make(float *coefficients, size_t count) {
@@ -75,6 +99,13 @@ static mp_obj_t iir_make(float *coefficients, size_t count) {
                         EMLMP_INT(bad), EMLMP_OBJ(mp_obj_new_float(coefficients[6 * bad + 3])));
         }
         EMLMP_RAISE(&mp_type_ValueError, "coefficients row %d: values must be finite", EMLMP_INT(bad));
+    }
+    const int unstable = unstable_row(coefficients, n_stages);
+    if (unstable >= 0) {
+        EMLMP_RAISE(&mp_type_ValueError, "coefficients row %d: unstable section (poles on or outside "
+                    "the unit circle: a1=%r, a2=%r)", EMLMP_INT(unstable),
+                    EMLMP_OBJ(mp_obj_new_float(coefficients[6 * unstable + 4])),
+                    EMLMP_OBJ(mp_obj_new_float(coefficients[6 * unstable + 5])));
     }
     iir_obj_t *o = EMLMP_NEW_OBJ(iir_obj_t, &iir_type, "the filter object");
     float *states = EMLMP_NEW(float, 2 * n_stages, "the filter states");
@@ -99,23 +130,15 @@ static mp_obj_t iir_new(mp_obj_t coefficients_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(iir_new_obj, iir_new);
 
-// The value of a hex digit, or -1.
-static int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 // True for the characters that separate words.
 static bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-// Parse `text`: words of 8 hex digits, each the IEEE-754 bits of one float32
-// coefficient, separated by whitespace; '#' starts a comment to the end of
-// the line. Stores the values when `out` is not NULL; returns their count.
+// Parse `text`: words of exactly 8 lowercase hex digits, each the IEEE-754
+// bits of one float32 coefficient, separated by whitespace; '#' starts a
+// comment to the end of the line. Stores the values when `out` is not
+// NULL; returns their count.
 static size_t parse_words(const char *text, size_t len, float *out) {
     size_t count = 0, line = 1;
     for (size_t i = 0; i < len;) {
@@ -130,20 +153,17 @@ static size_t parse_words(const char *text, size_t len, float *out) {
             continue;
         }
         size_t end = i;
-        union { uint32_t u; float f; } bits = {0};
-        bool hex = true;
         while (end < len && !is_space(text[end])) {
-            const int d = hex_digit(text[end++]);
-            hex = hex && d >= 0;
-            bits.u = (bits.u << 4) | (uint32_t)(d & 15);
+            end++;
         }
-        if (!hex || end - i != 8) {
+        uint32_t bits;
+        if (!eml_text_hex32(text + i, end - i, &bits)) {
             EMLMP_RAISE(&mp_type_ValueError, "coefficient file line %d: word %d must be 8 hex digits, got %r",
                         EMLMP_INT(line), EMLMP_INT(count + 1),
                         EMLMP_OBJ(mp_obj_new_bytes((const byte *)text + i, end - i < 16 ? end - i : 16)));
         }
         if (out) {
-            out[count] = bits.f;
+            out[count] = eml_text_bits_float(bits);
         }
         count++;
         i = end;
@@ -151,10 +171,30 @@ static size_t parse_words(const char *text, size_t len, float *out) {
     return count;
 }
 
-// emliir.load(source): a filter from coefficient text (str or bytes), or
-// from a file-like object whose read() returns it. The text is what
-// emlearn_micropython.iir.save() writes: exact float32 bit patterns.
-static mp_obj_t iir_load(mp_obj_t source) {
+// Where the end line starts in text (after the last newline before a line
+// "end,..."), or len when there is none; *line_no gets its line number.
+static size_t find_end(const char *text, size_t len, mp_int_t *line_no) {
+    size_t at = len;
+    mp_int_t line = 1;
+    *line_no = 0;
+    for (size_t i = 0; i < len; i++) {
+        if ((i == 0 || text[i - 1] == '\n') && eml_text_is_end(text + i, len - i)) {
+            at = i;
+            *line_no = line;
+        }
+        line += text[i] == '\n';
+    }
+    return at;
+}
+
+// emliir.load(source, strict=True): a filter from coefficient text (str or
+// bytes), or from a file-like object whose read() returns it. The text is
+// what emlearn_micropython.iir.save() writes: exact float32 bit patterns,
+// then the end line end,<sections>,<crc32> (strict=False reads files
+// without it).
+static mp_obj_t iir_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
+    const bool strict = emlmp_strict_arg(n_args, 1, args, kw, MP_QSTR_strict);
+    mp_obj_t source = args[0];
     mp_buffer_info_t buf;
     if (!mp_get_buffer(source, &buf, MP_BUFFER_READ)) {
         mp_obj_t read = mp_load_attr(source, MP_QSTR_read);
@@ -163,17 +203,32 @@ static mp_obj_t iir_load(mp_obj_t source) {
             mp_raise_TypeError(MP_ERROR_TEXT("source must be str, bytes or a file"));
         }
     }
-    const size_t count = parse_words(buf.buf, buf.len, NULL);
+    const size_t bom = emlmp_bom(buf.buf, buf.len);
+    const char *text = (const char *)buf.buf + bom;
+    mp_int_t end_line;
+    const size_t body = find_end(text, buf.len - bom, &end_line);
+    const size_t count = parse_words(text, body, NULL);
+    if (body < buf.len - bom) {
+        EmlTextCheck check;
+        eml_text_check_init(&check);
+        eml_text_check_line(&check, text, body);
+        const int32_t counts[1] = {(int32_t)(count / 6)};
+        emlmp_check_end(&check, text + body, buf.len - bom - body, counts, 1, end_line,
+                        "end,<sections>,<crc32>");
+    } else if (strict) {
+        emlmp_missing_end();
+    }
     float *coefficients = EMLMP_NEW(float, count, "the filter coefficients");
-    parse_words(buf.buf, buf.len, coefficients);
+    parse_words(text, body, coefficients);
     return iir_make(coefficients, count);
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(iir_load_obj, iir_load);
+static MP_DEFINE_CONST_FUN_OBJ_KW(iir_load_obj, 1, iir_load);
 
 // filter.run(samples): filter an array('f') (float32) or array('h') (int16,
 // fixed point, saturating at +-32767) in place; the state carries over to
 // the next call, so blocks between two resets must share one typecode. An
-// empty array is allowed and changes nothing.
+// empty array is allowed and changes nothing; a NaN or inf float sample
+// raises ValueError and changes nothing.
 static mp_obj_t iir_run(mp_obj_t self_in, mp_obj_t samples_in) {
     iir_obj_t *self = MP_OBJ_TO_PTR(self_in);
     mp_buffer_info_t buf;
@@ -191,6 +246,7 @@ static mp_obj_t iir_run(mp_obj_t self_in, mp_obj_t samples_in) {
         }
         eml_iir_q_run(&self->iir_q, samples, (int)n);
     } else {
+        check_finite(samples, n);
         eml_iir_run(&self->iir, samples, (int)n);
     }
     self->path = tc;

@@ -3,6 +3,7 @@
 // with additem, predict, getresult, getitem, quantize and n_items.
 #include "emlmp.h"
 #include "eml_neighbors.h"
+#include "emlmp_text.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -25,13 +26,18 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     MP_DYNRUNTIME_INIT_EXIT
 }
 
-// A positive size argument.
-static uint32_t get_size(mp_obj_t o, const char *fmt) {
-    mp_int_t v = mp_obj_get_int(o);
-    if (v < 1 || v > 0x3fffffff) {
-        EMLMP_RAISE(&mp_type_ValueError, fmt, EMLMP_INT(v));
+// A size argument in [1, 2^30 - 1]; the message names it and shows the
+// value as given (a big int is not wrapped or saturated first).
+static uint32_t get_size(mp_obj_t o, const char *name) {
+    if (!mp_obj_is_int(o)) {
+        EMLMP_RAISE(&mp_type_TypeError, "%s must be an int", EMLMP_STR(name));
     }
-    return (uint32_t)v;
+    if (mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS, o, mp_obj_new_int(1))) ||
+        mp_obj_is_true(mp_binary_op(MP_BINARY_OP_MORE, o, mp_obj_new_int(0x3fffffff)))) {
+        EMLMP_RAISE(&mp_type_ValueError, "%s must be between 1 and 1073741823, got %r",
+                    EMLMP_STR(name), EMLMP_OBJ(o));
+    }
+    return (uint32_t)mp_obj_get_int(o);
 }
 
 static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k) {
@@ -54,9 +60,9 @@ static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k
 
 static mp_obj_t knn_new(mp_obj_t max_items, mp_obj_t n_features, mp_obj_t k) {
     return MP_OBJ_FROM_PTR(knn_create(
-        get_size(max_items, "max_items must be >= 1, got %d"),
-        get_size(n_features, "n_features must be >= 1, got %d"),
-        get_size(k, "k must be >= 1, got %d")));
+        get_size(max_items, "max_items"),
+        get_size(n_features, "n_features"),
+        get_size(k, "k")));
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(new_obj, knn_new);
 
@@ -160,7 +166,11 @@ static mp_obj_t knn_quantize(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
     for (uint32_t j = 0; j < self->model.n_features; j++) {
         float v = (x[j] - self->offset[j]) * self->scale[j];
         if (v != v) {
-            EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(j));
+            if (x[j] != x[j]) {
+                EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(j));
+            }
+            EMLMP_RAISE(&mp_type_ValueError, "x[%d] is %r: nan after scaling",
+                        EMLMP_INT(j), EMLMP_OBJ(mp_obj_new_float(x[j])));
         }
         v = (v >= 0.0f) ? v + 0.5f : v - 0.5f;
         out[j] = (v >= 32767.0f) ? 32767 : (v <= -32768.0f) ? -32768 : (int16_t)(int32_t)v;
@@ -201,7 +211,7 @@ static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     }
 }
 
-// load(stream, k[, max_items]) streams a training set written by
+// load(stream, k[, max_items], strict=True) streams a training set written by
 // emlearn_micropython.neighbors.save, one line at a time. Every field is an
 // integer (exact on every board, whatever its float precision):
 //   emlneighbors,1,<n_items>,<n_features>
@@ -209,24 +219,38 @@ static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 //   offset_bits,<n_features float32 bit patterns as int32>   (optional)
 //   scale_bits,<n_features float32 bit patterns as int32>    (optional)
 //   <label>,<value 1>,...,<value n_features>                 (n_items lines)
+//   end,<n_items>,<crc32>   (eml_text.h; strict=False reads files without it)
 typedef struct {
     mp_obj_t readline;
     mp_obj_t text;  // keeps the current line alive while p points into it
+    const char *raw;  // the line as read, with its newline
+    size_t raw_len;
     const char *p;
     const char *end;
     mp_int_t line;
     mp_int_t field;
+    EmlTextCheck check;
 } reader_t;
 
-// Read the next line; false at the end of the stream.
+// Read the next line; false at the end of the stream. Every line but the
+// end line goes into the CRC (a UTF-8 byte order mark on line 1 does not).
 static bool next_line(reader_t *r) {
     r->text = mp_call_function_n_kw(r->readline, 0, 0, NULL);
     mp_buffer_info_t buf;
     mp_get_buffer_raise(r->text, &buf, MP_BUFFER_READ);
     r->line += 1;
     r->field = 0;
-    r->p = buf.buf;
-    r->end = r->p + buf.len;
+    const size_t bom = (r->line == 1) ? emlmp_bom(buf.buf, buf.len) : 0;
+    r->raw = (const char *)buf.buf + bom;
+    r->raw_len = buf.len - bom;
+    if (buf.len > 0 && r->check.ended) {
+        EMLMP_RAISE(&mp_type_ValueError, "line %d: data after the end line", EMLMP_INT(r->line));
+    }
+    if (!eml_text_is_end(r->raw, r->raw_len)) {
+        eml_text_check_line(&r->check, r->raw, r->raw_len);
+    }
+    r->p = r->raw;
+    r->end = r->p + r->raw_len;
     while (r->end > r->p && (r->end[-1] == '\n' || r->end[-1] == '\r' || r->end[-1] == ' ')) {
         r->end--;
     }
@@ -284,6 +308,10 @@ static float *read_floats(reader_t *r, uint32_t n) {
     for (uint32_t j = 0; j < n; j++) {
         union { int32_t i; float f; } bits;
         bits.i = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);
+        if ((bits.i & 0x7f800000) == 0x7f800000) {
+            EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d is not a finite float32 (nan or inf)",
+                        EMLMP_INT(r->line), EMLMP_INT(r->field - 1));
+        }
         out[j] = bits.f;
     }
     end_of_line(r);
@@ -317,13 +345,13 @@ static knn_obj_t *read_header(reader_t *r, size_t n_args, const mp_obj_t *args, 
     end_of_line(r);
     uint32_t max_items = n_items > 0 ? (uint32_t)n_items : 1;
     if (n_args > 2) {
-        max_items = get_size(args[2], "max_items must be >= 1, got %d");
+        max_items = get_size(args[2], "max_items");
         if (max_items < (uint32_t)n_items) {
             EMLMP_RAISE(&mp_type_ValueError, "max_items %d is less than the file's %d items",
                         EMLMP_INT(max_items), EMLMP_INT(n_items));
         }
     }
-    uint32_t k = get_size(args[1], "k must be >= 1, got %d");
+    uint32_t k = get_size(args[1], "k");
     *n_items_out = n_items;
     return knn_create(max_items, (uint32_t)n_features, k);
 }
@@ -344,12 +372,17 @@ static void read_item(reader_t *r, knn_obj_t *self, mp_int_t n_expected) {
     add_checked(self, row, label);
 }
 
-static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args) {
-    reader_t r = { mp_load_attr(args[0], MP_QSTR_readline), mp_const_none, NULL, NULL, 0, 0 };
+static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
+    const bool strict = emlmp_strict_arg(n_args, 3, args, kw, MP_QSTR_strict);
+    reader_t r = { mp_load_attr(args[0], MP_QSTR_readline), mp_const_none, NULL, 0, NULL, NULL, 0, 0, {0, 0} };
+    eml_text_check_init(&r.check);
     mp_int_t n_expected = 0;
-    knn_obj_t *self = read_header(&r, n_args, args, &n_expected);
+    knn_obj_t *self = read_header(&r, n_args > 3 ? 3 : n_args, args, &n_expected);
     while (next_line(&r)) {
-        if (r.p == r.end || r.p[0] == '#') {
+        if (eml_text_is_end(r.raw, r.raw_len)) {
+            const int32_t counts[1] = {(int32_t)self->model.n_items};
+            emlmp_check_end(&r.check, r.raw, r.raw_len, counts, 1, r.line, "end,<items>,<crc32>");
+        } else if (r.p == r.end || r.p[0] == '#') {
             continue;
         } else if (skip_name(&r, "offset_bits")) {
             self->offset = read_floats(&r, self->model.n_features);
@@ -363,9 +396,12 @@ static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args) {
         EMLMP_RAISE(&mp_type_ValueError, "line %d: file ends after %d items",
                     EMLMP_INT(r.line), EMLMP_INT(self->model.n_items));
     }
+    if (strict && !r.check.ended) {
+        emlmp_missing_end();
+    }
     if ((self->offset == NULL) != (self->scale == NULL)) {
         mp_raise_ValueError(MP_ERROR_TEXT("file has only one of offset_bits and scale_bits"));
     }
     return MP_OBJ_FROM_PTR(self);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(load_obj, 2, 3, knn_load);
+static MP_DEFINE_CONST_FUN_OBJ_KW(load_obj, 2, knn_load);

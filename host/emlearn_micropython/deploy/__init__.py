@@ -8,7 +8,9 @@
 3. copy the modules to the board's lib folder (the first sys.path entry
    ending in /lib: /lib on most ports, /flash/lib on a pyboard) and the
    models to the working folder, one line per file, and check that every
-   module imports.
+   module imports. For unix:DIR the modules go to DIR/lib, which the unix
+   port does not search by itself: deploy prints the exact command that
+   runs DIR/main.py (MICROPYPATH=DIR/lib:DIR ...).
 """
 import sys
 from pathlib import Path
@@ -124,6 +126,9 @@ def deploy(transport, dist, modules=None, models=(), arch=None, trust_float_abi=
     if failed:
         raise DeployError('copied, but these modules do not import:\n  ' + '\n  '.join(failed))
     out(f'deploy: ok: {" ".join(names)} import on the board')
+    command = transport.run_command()
+    if command:
+        out(f'deploy: run main.py there with: {command}')
     return plan
 
 

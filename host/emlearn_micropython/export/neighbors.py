@@ -19,8 +19,13 @@ exactly on boards with single-precision floats (decimal fractions do not):
     offset_bits,<int32>... float32 bit patterns of the per-feature offset
     scale_bits,<int32>...  float32 bit patterns of the per-feature scale
     <label>,<v1>,...,<vn>  one item per line, labels int32, values int16
+    end,<n_items>,<crc32>  the self-check (export/text.py): a truncated or
+                           damaged file is refused. Files written before it
+                           load with strict=False (host and device).
 """
 import numpy as np
+
+from .text import check_end_line, with_end_line
 
 INT16_MIN, INT16_MAX = -32768, 32767
 INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
@@ -80,27 +85,33 @@ def dumps(X, y, scaler=None):
     if not np.issubdtype(y.dtype, np.integer) or y.min(initial=0) < INT32_MIN or y.max(initial=0) > INT32_MAX:
         raise ValueError('y must hold integers in the int32 range')
     lines = [f'{MAGIC},{VERSION},{len(X)},{X.shape[1]}']
+    if scaler is not None and not (np.isfinite(scaler.offset_).all() and np.isfinite(scaler.scale_).all()):
+        raise ValueError('scaler offset_ and scale_ must be finite')
     if scaler is not None:
         lines.append('# offset: ' + ','.join(repr(float(v)) for v in scaler.offset_))
         lines.append('# scale: ' + ','.join(repr(float(v)) for v in scaler.scale_))
         lines.append('offset_bits,' + _join(_bits(scaler.offset_)))
         lines.append('scale_bits,' + _join(_bits(scaler.scale_)))
     lines += [f'{int(label)},{_join(row)}' for label, row in zip(y, X)]
-    return '\n'.join(lines) + '\n'
+    return with_end_line('\n'.join(lines) + '\n', len(X))
 
 
 def save(path, X, y, scaler=None):
     """Write the training set to `path` for `emlneighbors.load`."""
     text = dumps(X, y, scaler)
-    with open(path, 'w') as f:
+    with open(path, 'w', newline='\n') as f:
         f.write(text)
     return path
 
 
-def loads(text):
+def loads(text, strict=True):
     """(X int16, y int32, scaler or None) from the file text: the host-side
-    reader, for checks and round trips."""
+    reader, for checks and round trips. strict=False reads old files
+    without the end line."""
+    text, counts = check_end_line(text.removeprefix('\ufeff'), strict)
     rows = [line for line in text.splitlines() if line.strip() and not line.startswith('#')]
+    if counts is not None and counts != [int(rows[0].split(',')[2])]:
+        raise ValueError(f'end line counts {counts} differ from the header {rows[0]!r}')
     magic, version, n_items, n_features = rows[0].split(',')
     if magic != MAGIC or int(version) != VERSION:
         raise ValueError(f'not an emlneighbors file: {rows[0]!r}')

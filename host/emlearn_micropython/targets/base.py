@@ -74,6 +74,8 @@ class Target:
     exec(code) -> str              run code, return what it printed
     put(local, remote)             copy one host file to a device path
     close()                        free the device (also `with target:`)
+    run_command() -> str or None   the shell command that runs main.py on
+                                   it, for targets a board does not boot
     """
     name = 'target'
     arch = None
@@ -91,6 +93,9 @@ class Target:
 
     def close(self):
         pass
+
+    def run_command(self):
+        return None
 
     def __enter__(self):
         return self

@@ -1,6 +1,7 @@
 """The MicroPython unix port as a target."""
 import contextlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -48,6 +49,17 @@ class UnixTarget(Target):
                                   timeout=timeout)
         except subprocess.TimeoutExpired:
             raise DeviceError(f'{self.name}: no answer within {timeout} s') from None
+
+    def run_command(self):
+        """With a root: the exact shell command that runs DIR/main.py with
+        DIR/lib and DIR on the path, as deploy's own check does (the unix
+        port does not search DIR/lib by itself)."""
+        if self.root is None:
+            return None
+        root = self.root.resolve()
+        path = shlex.quote(os.pathsep.join(map(str, [root / 'lib', root])))
+        return (f'cd {shlex.quote(str(root))} && MICROPYPATH={path} '
+                f'{shlex.quote(str(self.micropython))} -X heapsize={self.heapsize} main.py')
 
     def run(self, script, files=None, timeout=120):
         with self._folder() as (folder, path):
