@@ -105,7 +105,7 @@ def test_memory_error_on_small_heap_is_an_exception(device):
     try:
         out = small.run(SMALL_HEAP)
         res = {tuple(r[:2]) if r[0] == 'model' else r[0]: r[-1] for r in out.results}
-        assert 50 * 1024 < res['free'] < 64 * 1024
+        assert 48 * 1024 < res['free'] < 64 * 1024   # the rest: the VM and emltest's helpers
         assert res[('model', 50000)][0] == 'MemoryError'   # 6.6 MB model
         assert res[('model', 200)] == 'ok'                  # 26 KB
         assert res['bytearray'][0] == 'MemoryError'
