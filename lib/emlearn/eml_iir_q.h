@@ -209,10 +209,10 @@ static inline EmlError eml_iir_q_init(EmlIIRQ *filter, const float *sos, int n_s
 }
 
 // One stage over n samples: x and y are boundary buffers (pairs, the two
-// values before the chunk first), *residual the rounding residual carried
-// from sample to sample. A product c v of pairs is taken as
-// c_h v_h 2^24 + (c_h v_l + c_l v_h) 2^12: the dropped c_l v_l is below
-// 2^-14 of an output unit. The high parts' sum may wrap: it is in output
+// values before the chunk first), residual[0..1] the two roundings'
+// residuals carried from sample to sample. A product c v of pairs is taken
+// as c_h v_h 2^24 + (c_h v_l + c_l v_h) 2^12: the dropped c_l v_l is below
+// 2^-13 of an output unit. The high parts' sum may wrap: it is in output
 // units, and only its value modulo 2^32 matters.
 static inline void eml_iir_q_stage_c(const int32_t *c, int32_t *residual, const int32_t *x, int32_t *y, int n) {
     const int32_t h = c[10], mask = c[11];
