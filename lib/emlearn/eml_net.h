@@ -340,9 +340,10 @@ static inline float eml_net_dot_f(const float *x, const float *w, int32_t n, flo
     return acc;
 }
 
-// Not inlined: in the convolution's register-starved loop nest the int
-// accumulator and pointers would be spilled to the stack (gcc -Os, Thumb).
-#if defined(__GNUC__)
+// Not inlined on Thumb: in the convolution's loop nest, short of core
+// registers, gcc -Os spilled the accumulator and pointers to the stack
+// (13 instructions per product on Cortex-M4 instead of 6).
+#if defined(__GNUC__) && defined(__thumb__)
 #define EML_NET_NOINLINE __attribute__((noinline))
 #else
 #define EML_NET_NOINLINE
