@@ -148,3 +148,11 @@ def test_onnx_refuses_what_it_cannot_run():
     assert 'node 1 (MatMul): needs a 2-D input' in refused(
         [N('Relu', ['x'], ['a']), N('MatMul', ['a', 'k'], ['y'])], w, out_dims=[2])
     assert 'channels-last' in refused([N('Relu', ['x'], ['y'])], w)
+
+
+def test_onnx_skl2onnx_zipmap_is_refused_with_the_fix():
+    from skl2onnx import to_onnx
+    X, y = load_digits(return_X_y=True)
+    m = MLPClassifier((4,), max_iter=5, random_state=0).fit(X[:100] / 16.0, y[:100])
+    with pytest.raises(ValueError, match="0 of .*'zipmap': False"):
+        convert(to_onnx(m, X[:1].astype(np.float32)))

@@ -75,7 +75,7 @@ def the_output(graph):
     if len(floats) != 1:
         names = [o.name for o in graph.output]
         raise ValueError(f'the graph must have one float32 output, it has {len(floats)} of {names} '
-                         '(keep one with onnx.utils.extract_model)')
+                         "(keep one with onnx.utils.extract_model; skl2onnx: options={id(model): {'zipmap': False}})")
     return floats[0]
 
 
