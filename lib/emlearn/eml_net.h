@@ -331,6 +331,30 @@ static inline void eml_net_store_q(const EmlNetLayer *l, void *out, int32_t i, i
 }
 #define EML_NET_STORE_Q(l, out, i, acc, ch) eml_net_store_q((l), (out), (i), (acc), (ch))
 
+// acc plus the n products x[i]*w[i], added in order (float: each product
+// rounded, then the sum; int8: exact in int32).
+static inline float eml_net_dot_f(const float *x, const float *w, int32_t n, float acc) {
+    for (int32_t i = 0; i < n; i++) {
+        acc += x[i] * w[i];
+    }
+    return acc;
+}
+
+// Not inlined on Thumb: in the convolution's loop nest, short of core
+// registers, gcc -Os spilled the accumulator and pointers to the stack
+// (13 instructions per product on Cortex-M4 instead of 6).
+#if defined(__GNUC__) && defined(__thumb__)
+#define EML_NET_NOINLINE __attribute__((noinline))
+#else
+#define EML_NET_NOINLINE
+#endif
+static EML_NET_NOINLINE int32_t eml_net_dot_q(const int8_t *x, const int8_t *w, int32_t n, int32_t acc) {
+    for (int32_t i = 0; i < n; i++) {
+        acc += (int32_t)x[i] * (int32_t)w[i];
+    }
+    return acc;
+}
+
 // The taps [lo, hi) of a window starting at `start` (may be negative)
 // that fall in [0, n).
 #define EML_NET_TAPS(start, k, n, lo, hi) \
@@ -343,11 +367,7 @@ static inline void eml_net_dense_##SUFFIX(const EmlNetLayer *l, const T *x, void
     const B *bias = (const B *)l->bias; \
     const int32_t n_in = eml_net_in_size(l); \
     for (int32_t o = 0; o < l->out_c; o++, w += n_in) { \
-        ACC acc = bias[o]; \
-        for (int32_t i = 0; i < n_in; i++) { \
-            acc += (ACC)x[i] * (ACC)w[i]; \
-        } \
-        STORE(l, out, o, acc, o); \
+        STORE(l, out, o, eml_net_dot_##SUFFIX(x, w, n_in, bias[o]), o); \
     } \
 } \
 static inline void eml_net_conv_##SUFFIX(const EmlNetLayer *l, const T *x, void *out) { \
@@ -364,11 +384,9 @@ static inline void eml_net_conv_##SUFFIX(const EmlNetLayer *l, const T *x, void 
             for (int32_t oc = 0; oc < l->out_c; oc++, w += l->kh * l->kw * ic_n) { \
                 ACC acc = bias[oc]; \
                 for (int32_t ky = ky0; ky < ky1; ky++) { \
-                    const T *xr = x + ((iy + ky) * l->in_w + ix) * ic_n; \
-                    const W *wr = w + ky * l->kw * ic_n; \
-                    for (int32_t j = kx0 * ic_n; j < kx1 * ic_n; j++) { \
-                        acc += (ACC)xr[j] * (ACC)wr[j]; \
-                    } \
+                    const int32_t j = kx0 * ic_n; \
+                    acc = eml_net_dot_##SUFFIX(x + ((iy + ky) * l->in_w + ix) * ic_n + j, \
+                                               w + ky * l->kw * ic_n + j, (kx1 - kx0) * ic_n, acc); \
                 } \
                 STORE(l, out, i, acc, oc); \
                 i++; \
