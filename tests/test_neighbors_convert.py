@@ -194,6 +194,13 @@ check('str unknown', lambda: s.additem(H(1, 1), 'other'))
 check('str k override', lambda: emlneighbors.load(open('str.csv'), 2).k)
 i = emlneighbors.load(open('int.csv'), None, 4, 4)
 check('int relabel', lambda: (i.classes, i.predict(H(0, 0)), i.additem(H(5, 5), 2**31 - 1), i.classes))
+t = emlneighbors.new(5, 2, 1, 3)
+t.additem(H(7, 7), 'old')
+check('load_model', lambda: (emlneighbors.load_model(t, open('str.csv')), t.n_items, t.classes, t.weights,
+                             t.predict(H(19, 19)), t.additem(H(50, 50), 'x'), t.classes))
+check('load_model features', lambda: emlneighbors.load_model(emlneighbors.new(5, 3, 1), open('str.csv')))
+check('load_model object', lambda: emlneighbors.load_model(object(), open('str.csv')))
+check('load_model small', lambda: emlneighbors.load_model(emlneighbors.new(2, 2, 1), open('str.csv')))
 for n, text in enumerate(FILES):
     check('file %d' % n, lambda: emlneighbors.load(emltest.Lines(text), None, None, None, strict=False).classes)
 '''
@@ -230,6 +237,10 @@ def test_labels_on_device(device):
     assert res['str learn'] == ['ok', 3] and res['str predict new'] == ['ok', 'new']
     assert res['str unknown'][0] == 'ValueError' and res['str k override'] == ['ok', 2]
     assert res['int relabel'] == ['ok', [[7, -3], 7, 3, [7, -3, 2**31 - 1]]]
+    assert res['load_model'] == ['ok', [None, 3, ['down', 'up'], 'distance', 'up', 3, ['down', 'up', 'x']]]
+    assert res['load_model features'] == ['ValueError', 'the file has 2 features, the model 3']
+    assert res['load_model object'][0] == 'TypeError'
+    assert res['load_model small'] == ['ValueError', "max_items 2 is less than the file's 3 items"]
     assert res['file 0'] == ['ValueError', 'k missing: the file has no k line, give load(f, k)']
     for n in (1, 2, 3, 4, 5, 7):
         assert res[f'file {n}'][0] == 'ValueError' and res[f'file {n}'][1].startswith('line '), (n, res[f'file {n}'])

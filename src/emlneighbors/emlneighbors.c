@@ -1,6 +1,7 @@
 // emlneighbors: k-nearest-neighbours over int16 items, learnable on device.
-// new(max_items, n_features, k, max_classes=0) or load(stream, ...) (in
-// emlneighbors_load.c) make a model with additem, predict, getresult,
+// new(max_items, n_features, k, max_classes=None) or load(f, ...) make a
+// model (load_model(model, f) refills one; the reader is emlneighbors_load.c)
+// with additem, predict, getresult,
 // getitem, quantize, classes and the sizes. Labels are int32, or ints and
 // strs mapped to class indices when the model has classes.
 #include "emlneighbors.h"
@@ -8,6 +9,7 @@
 mp_obj_full_type_t knn_type;
 static const mp_obj_fun_builtin_var_t new_obj;
 static const mp_obj_fun_builtin_var_t load_obj;
+static const mp_obj_fun_builtin_var_t load_model_obj;
 static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest);
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
@@ -16,15 +18,39 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     MP_OBJ_TYPE_SET_SLOT(&knn_type, attr, knn_attr, 0);
     mp_store_global(MP_QSTR_new, MP_OBJ_FROM_PTR(&new_obj));
     mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&load_obj));
+    mp_store_global(MP_QSTR_load_model, MP_OBJ_FROM_PTR(&load_model_obj));
     MP_DYNRUNTIME_INIT_EXIT
 }
 
-// The function object points to a function of this file: mpy_ld cannot
-// relocate data that points into another object file.
+static mp_obj_t arg_or_none(size_t n_args, const mp_obj_t *args, size_t i) {
+    return (i < n_args) ? args[i] : mp_const_none;
+}
+
+// load(f, k=None, max_items=None, max_classes=None, strict=True)
 static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
-    return emlneighbors_load(n_args, args, kw);
+    const bool strict = emlmp_strict_arg(n_args, 4, args, kw, MP_QSTR_strict);
+    emlneighbors_settings_t s = {0, 0, 0, 0, -1, EML_NEIGHBORS_UNIFORM, NULL, 0, NULL};
+    const mp_obj_t k = arg_or_none(n_args, args, 1), max_items = arg_or_none(n_args, args, 2);
+    const mp_obj_t max_classes = arg_or_none(n_args, args, 3);
+    s.k = (k != mp_const_none) ? emlneighbors_size(k, "k") : 0;
+    s.max_items = (max_items != mp_const_none) ? emlneighbors_size(max_items, "max_items") : 0;
+    s.max_classes = (max_classes != mp_const_none) ? (int32_t)emlneighbors_size(max_classes, "max_classes") : -1;
+    return MP_OBJ_FROM_PTR(emlneighbors_read(args[0], &s, strict));
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(load_obj, 1, knn_load);
+
+// load_model(model, f, strict=True): the file's items into a model from new().
+static mp_obj_t knn_load_model(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
+    if (mp_obj_get_type(args[0]) != (const mp_obj_type_t *)&knn_type) {
+        mp_raise_TypeError(MP_ERROR_TEXT("model must come from emlneighbors.new()"));
+    }
+    knn_obj_t *m = MP_OBJ_TO_PTR(args[0]);
+    emlneighbors_settings_t s = {0, 0, m->model.k, m->model.max_items, m->classes ? (int32_t)m->max_classes : -1,
+                                 EML_NEIGHBORS_UNIFORM, NULL, 0, m};
+    emlneighbors_read(args[1], &s, emlmp_strict_arg(n_args, 2, args, kw, MP_QSTR_strict));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(load_model_obj, 2, knn_load_model);
 
 // The message shows the value as given (a big int is not wrapped first).
 uint32_t emlneighbors_size(mp_obj_t o, const char *name) {

@@ -30,7 +30,20 @@ knn_obj_t *emlneighbors_create(uint32_t max_items, uint32_t n_features, uint32_t
 int32_t emlneighbors_label(knn_obj_t *self, mp_obj_t label);
 // Append an item, or ValueError when the model is full.
 void emlneighbors_add(knn_obj_t *self, const int16_t *values, int32_t label);
-// load(stream, k=None, max_items=None, max_classes=None, strict=True)
-mp_obj_t emlneighbors_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw);
+// What load() or load_model() give the loader, and the file's settings.
+typedef struct {
+    mp_int_t n_items;      // the header's
+    uint32_t n_features;   // the header's
+    uint32_t k;            // given, else the k line's, else 0
+    uint32_t max_items;    // given, else n_items (at least 1)
+    int32_t max_classes;   // given, or -1: the y line's count
+    EmlNeighborsWeights weights;
+    mp_obj_t *classes;     // the y line's, or NULL
+    size_t n_classes;
+    knn_obj_t *target;     // load_model's model, or NULL: a new one
+} emlneighbors_settings_t;
+
+// Reads a model file with f.readline() (emlneighbors_load.c).
+knn_obj_t *emlneighbors_read(mp_obj_t f, emlneighbors_settings_t *s, bool strict);
 
 #endif

@@ -128,17 +128,7 @@ static bool skip_name(reader_t *r, const char *name) {
     return true;
 }
 
-// What load() is given and what the file's settings lines say.
-typedef struct {
-    mp_int_t n_items;
-    uint32_t n_features;
-    uint32_t k;            // load's k, else the k line's, else 0
-    uint32_t max_items;    // load's, else n_items (at least 1)
-    int32_t max_classes;   // load's, or -1: the y line's count
-    EmlNeighborsWeights weights;
-    mp_obj_t *classes;     // the y line's, or NULL
-    size_t n_classes;
-} settings_t;
+typedef emlneighbors_settings_t settings_t;
 
 static void read_header(reader_t *r, settings_t *s) {
     next_line(r);
@@ -180,7 +170,28 @@ static void read_setting(reader_t *r, settings_t *s, char name) {
     }
 }
 
+// load_model: the target emptied, with the file's weights and classes.
+static knn_obj_t *refill(const settings_t *s) {
+    knn_obj_t *self = s->target;
+    if (s->n_features != self->model.n_features) {
+        EMLMP_RAISE(&mp_type_ValueError, "the file has %d features, the model %d",
+                    EMLMP_INT(s->n_features), EMLMP_INT(self->model.n_features));
+    }
+    self->model.weights = s->weights;
+    self->offset = self->scale = NULL;
+    self->n_classes = 0;
+    if (s->classes != NULL) {
+        self->classes = s->classes;
+        self->n_classes = (uint32_t)s->n_classes;
+        self->max_classes = self->max_classes > self->n_classes ? self->max_classes : self->n_classes;
+    }
+    return self;
+}
+
 static knn_obj_t *make_model(const settings_t *s) {
+    if (s->target != NULL) {
+        return refill(s);
+    }
     if (s->k == 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("k missing: the file has no k line, give load(f, k)"));
     }
@@ -249,23 +260,16 @@ static knn_obj_t *read_body(reader_t *r, settings_t *s) {
     return self ? self : make_model(s);
 }
 
-static mp_obj_t arg_or_none(size_t n_args, const mp_obj_t *args, size_t i) {
-    return (i < n_args) ? args[i] : mp_const_none;
-}
-
-mp_obj_t emlneighbors_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
-    const bool strict = emlmp_strict_arg(n_args, 4, args, kw, MP_QSTR_strict);
-    settings_t s = {0, 0, 0, 0, -1, EML_NEIGHBORS_UNIFORM, NULL, 0};
-    const mp_obj_t k = arg_or_none(n_args, args, 1), max_items = arg_or_none(n_args, args, 2);
-    const mp_obj_t max_classes = arg_or_none(n_args, args, 3);
-    s.k = (k != mp_const_none) ? emlneighbors_size(k, "k") : 0;
-    s.max_items = (max_items != mp_const_none) ? emlneighbors_size(max_items, "max_items") : 0;
-    s.max_classes = (max_classes != mp_const_none) ? (int32_t)emlneighbors_size(max_classes, "max_classes") : -1;
-    reader_t r = { mp_load_attr(args[0], MP_QSTR_readline), mp_const_none, NULL, 0, NULL, NULL, 0, 0, {0, 0} };
+knn_obj_t *emlneighbors_read(mp_obj_t f, emlneighbors_settings_t *s, bool strict) {
+    reader_t r = { mp_load_attr(f, MP_QSTR_readline), mp_const_none, NULL, 0, NULL, NULL, 0, 0, {0, 0} };
     eml_text_check_init(&r.check);
-    read_header(&r, &s);
-    knn_obj_t *self = read_body(&r, &s);
-    if ((mp_int_t)self->model.n_items != s.n_items) {
+    if (s->target != NULL) {
+        s->target->model.n_items = 0;
+        s->target->model.n_results = 0;
+    }
+    read_header(&r, s);
+    knn_obj_t *self = read_body(&r, s);
+    if ((mp_int_t)self->model.n_items != s->n_items) {
         EMLMP_RAISE(&mp_type_ValueError, "line %d: file ends after %d items",
                     EMLMP_INT(r.line), EMLMP_INT(self->model.n_items));
     }
@@ -275,5 +279,5 @@ mp_obj_t emlneighbors_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
     if ((self->offset == NULL) != (self->scale == NULL)) {
         mp_raise_ValueError(MP_ERROR_TEXT("file has only one of offset_bits and scale_bits"));
     }
-    return MP_OBJ_FROM_PTR(self);
+    return self;
 }
