@@ -1,7 +1,8 @@
 // emlneighbors.load(stream, k=None, max_items=None, max_classes=None,
 // strict=True) streams a training set written by
-// emlearn_micropython.neighbors.save, one line at a time. Every field is an
-// integer (exact on every board, whatever its float precision):
+// emlearn_micropython.neighbors.save, one line at a time. Every field but
+// a y,str line's labels is an integer (exact on every board, whatever its
+// float precision):
 //   emlneighbors,1,<n_items>,<n_features>
 //   # comment lines are skipped
 //   k,<k>                       (optional: load's default k)
