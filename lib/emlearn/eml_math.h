@@ -5,7 +5,8 @@
 // clamped to +-87). eml_math_reciprocal: 1/y within 2 ulp for normal
 // positive y whose reciprocal is normal. eml_math_log2 / eml_math_exp2:
 // exponent bits plus a polynomial (coefficients fitted for this file).
-// eml_math_sqrt: x * rsqrt(x) by Newton steps.
+// eml_math_rsqrt: Newton steps from the exponent bits; eml_math_sqrt:
+// x * rsqrt(x).
 #ifndef EML_MATH_H
 #define EML_MATH_H
 
@@ -95,8 +96,9 @@ static inline float eml_math_exp2(float x) {
     return v.f;
 }
 
-// sqrt(x) for x >= 0 as x * rsqrt(x) (sqrt(0) = 0).
-static inline float eml_math_sqrt(float x) {
+// 1/sqrt(x) for normal x > 0: a guess by the exponent bits, three Newton
+// steps.
+static inline float eml_math_rsqrt(float x) {
     EmlFloatBits v = {x};
     v.u = 0x5f3759dfu - (v.u >> 1);
     float y = v.f;
@@ -104,7 +106,12 @@ static inline float eml_math_sqrt(float x) {
     for (int k = 0; k < 3; k++) {
         y = y * (1.5f - half * y * y);
     }
-    return x * y;
+    return y;
+}
+
+// sqrt(x) for x >= 0 as x * rsqrt(x) (sqrt(0) = 0).
+static inline float eml_math_sqrt(float x) {
+    return x * eml_math_rsqrt(x);
 }
 
 #ifdef __cplusplus

@@ -6,6 +6,7 @@
 #include "eml_trees.h"
 #include "eml_text.h"
 #include "eml_quantize.h"
+#include "emlmp_labels.h"
 
 typedef struct {
     mp_obj_base_t base;

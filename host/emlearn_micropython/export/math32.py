@@ -1,4 +1,4 @@
-"""The float32 maths of lib/emlearn/eml_math.h (log2, exp2, 1/x, sqrt
+"""The float32 maths of lib/emlearn/eml_math.h (log2, exp2, 1/x, sqrt, 1/sqrt
 without libm or division), operation by operation in numpy: the results
 are the device's bit for bit."""
 import numpy as np
@@ -49,10 +49,15 @@ def reciprocal(x):
     return r + r * (F(1) - x * r)
 
 
-def sqrt(x):
+def rsqrt(x):
     x = np.asarray(x, dtype=F)
     y = (U(0x5f3759df) - (x.view(U) >> 1)).view(F)
     half = F(0.5) * x
     for _ in range(3):
         y = y * (F(1.5) - half * y * y)
-    return x * y
+    return y
+
+
+def sqrt(x):
+    x = np.asarray(x, dtype=F)
+    return x * rsqrt(x)
