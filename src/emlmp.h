@@ -93,6 +93,19 @@ static inline void *emlmp_alloc_obj(size_t size, const mp_obj_type_t *type, cons
     return base;
 }
 
+// The typecode of `obj`, which must be an array of typecode `a` or `b`:
+// TypeError "x must be array('f') or array('h')" (`name` is the
+// argument's name) for another type or typecode. Then emlmp_array checks
+// the length with the typecode found.
+static inline char emlmp_typecode(mp_obj_t obj, char a, char b, const char *name) {
+    mp_buffer_info_t buf;
+    if (!mp_get_buffer(obj, &buf, MP_BUFFER_READ) || (buf.typecode != a && buf.typecode != b)) {
+        EMLMP_RAISE(&mp_type_TypeError, "%s must be array('%c') or array('%c')", EMLMP_STR(name),
+                    EMLMP_INT(a), EMLMP_INT(b));
+    }
+    return (char)buf.typecode;
+}
+
 // The items of `obj`, which must be an array with typecode `tc` (one of
 // f i I h H b B), writable if `writable`, of `length` items (or
 // EMLMP_ANY_LENGTH); `name` is the argument's name for the message.

@@ -150,10 +150,9 @@ static int first_nonfinite(const float *x, int n) {
 static mp_obj_t mel_process(mp_obj_t self_in, mp_obj_t chunk_in, mp_obj_t out_in) {
     mel_obj_t *self = MP_OBJ_TO_PTR(self_in);
     const int n_mels = self->mel.config.n_mels;
+    emlmp_typecode(chunk_in, 'h', 'f', "chunk");
     mp_buffer_info_t chunk;
-    if (!mp_get_buffer(chunk_in, &chunk, MP_BUFFER_READ) || (chunk.typecode != 'h' && chunk.typecode != 'f')) {
-        mp_raise_TypeError(MP_ERROR_TEXT("chunk must be array('h') or array('f')"));
-    }
+    mp_get_buffer_raise(chunk_in, &chunk, MP_BUFFER_READ);
     size_t n_out = 0;
     float *out = emlmp_array(out_in, 'f', true, EMLMP_ANY_LENGTH, "out", &n_out);
     const size_t n = chunk.len >> (chunk.typecode == 'f' ? 2 : 1);

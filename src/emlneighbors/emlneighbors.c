@@ -4,6 +4,7 @@
 #include "emlmp.h"
 #include "eml_neighbors.h"
 #include "emlmp_text.h"
+#include "emlmp_quantize.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -163,18 +164,7 @@ static mp_obj_t knn_quantize(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
     }
     const float *x = get_row(x_in, self, 'f', "x", false);
     int16_t *out = get_row(out_in, self, 'h', "out", true);
-    for (uint32_t j = 0; j < self->model.n_features; j++) {
-        float v = (x[j] - self->offset[j]) * self->scale[j];
-        if (v != v) {
-            if (x[j] != x[j]) {
-                EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(j));
-            }
-            EMLMP_RAISE(&mp_type_ValueError, "x[%d] is %r: nan after scaling",
-                        EMLMP_INT(j), EMLMP_OBJ(mp_obj_new_float(x[j])));
-        }
-        v = (v >= 0.0f) ? v + 0.5f : v - 0.5f;
-        out[j] = (v >= 32767.0f) ? 32767 : (v <= -32768.0f) ? -32768 : (int16_t)(int32_t)v;
-    }
+    emlmp_quantize(x, self->offset, self->scale, out, (int32_t)self->model.n_features);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(quantize_obj, knn_quantize);
@@ -222,8 +212,7 @@ static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 //   end,<n_items>,<crc32>   (eml_text.h; strict=False reads files without it)
 typedef struct {
     mp_obj_t readline;
-    mp_obj_t text;  // keeps the current line alive while p points into it
-    const char *raw;  // the line as read, with its newline
+    const char *raw;  // the line as read, with its newline (keeps it alive while p points into it)
     size_t raw_len;
     const char *p;
     const char *end;
@@ -235,15 +224,10 @@ typedef struct {
 // Read the next line; false at the end of the stream. Every line but the
 // end line goes into the CRC (a UTF-8 byte order mark on line 1 does not).
 static bool next_line(reader_t *r) {
-    r->text = mp_call_function_n_kw(r->readline, 0, 0, NULL);
-    mp_buffer_info_t buf;
-    mp_get_buffer_raise(r->text, &buf, MP_BUFFER_READ);
     r->line += 1;
     r->field = 0;
-    const size_t bom = (r->line == 1) ? emlmp_bom(buf.buf, buf.len) : 0;
-    r->raw = (const char *)buf.buf + bom;
-    r->raw_len = buf.len - bom;
-    if (buf.len > 0 && r->check.ended) {
+    r->raw = emlmp_readline(r->readline, r->line, &r->raw_len);
+    if (r->raw_len > 0 && r->check.ended) {
         EMLMP_RAISE(&mp_type_ValueError, "line %d: data after the end line", EMLMP_INT(r->line));
     }
     if (!eml_text_is_end(r->raw, r->raw_len)) {
@@ -254,7 +238,7 @@ static bool next_line(reader_t *r) {
     while (r->end > r->p && (r->end[-1] == '\n' || r->end[-1] == '\r' || r->end[-1] == ' ')) {
         r->end--;
     }
-    return buf.len > 0;
+    return r->raw_len > 0;
 }
 
 static void skip_spaces(reader_t *r) {
@@ -309,8 +293,7 @@ static float *read_floats(reader_t *r, uint32_t n) {
         union { int32_t i; float f; } bits;
         bits.i = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);
         if ((bits.i & 0x7f800000) == 0x7f800000) {
-            EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d is not a finite float32 (nan or inf)",
-                        EMLMP_INT(r->line), EMLMP_INT(r->field - 1));
+            emlmp_not_finite(r->line, r->field - 1);
         }
         out[j] = bits.f;
     }
@@ -374,7 +357,7 @@ static void read_item(reader_t *r, knn_obj_t *self, mp_int_t n_expected) {
 
 static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
     const bool strict = emlmp_strict_arg(n_args, 3, args, kw, MP_QSTR_strict);
-    reader_t r = { mp_load_attr(args[0], MP_QSTR_readline), mp_const_none, NULL, 0, NULL, NULL, 0, 0, {0, 0} };
+    reader_t r = { mp_load_attr(args[0], MP_QSTR_readline), NULL, 0, NULL, NULL, 0, 0, {0, 0} };
     eml_text_check_init(&r.check);
     mp_int_t n_expected = 0;
     knn_obj_t *self = read_header(&r, n_args > 3 ? 3 : n_args, args, &n_expected);

@@ -108,7 +108,7 @@ def loads(text, strict=True):
     """(X int16, y int32, scaler or None) from the file text: the host-side
     reader, for checks and round trips. strict=False reads old files
     without the end line."""
-    text, counts = check_end_line(text.removeprefix('\ufeff'), strict)
+    text, counts = check_end_line(text, strict)
     rows = [line for line in text.splitlines() if line.strip() and not line.startswith('#')]
     if counts is not None and counts != [int(rows[0].split(',')[2])]:
         raise ValueError(f'end line counts {counts} differ from the header {rows[0]!r}')
