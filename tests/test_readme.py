@@ -29,6 +29,19 @@ from emlearn_micropython.targets.unix import UnixTarget
 README = Path(__file__).resolve().parent.parent / 'README.md'
 MARKER = re.compile(r'<!-- snippet: (host|device|not run \(.+\))(?:, given ([\w, ]+))? -->')
 
+# A reader that fills a block with value(i) four times, then ends the script.
+STREAM = '''import math
+def _stream(value):
+    left = [4]
+    def read_into(block):
+        if left[0] == 0:
+            raise SystemExit
+        left[0] -= 1
+        for i in range(len(block)):
+            block[i] = value(i)
+    return read_into
+'''
+
 # What a snippet's "your code" names stand for.
 GIVEN = {
     'X_train': 'from sklearn.datasets import load_iris\nX_train, y_train = load_iris(return_X_y=True)\n',
@@ -36,24 +49,8 @@ GIVEN = {
     'FEATURES': "FEATURES = ('mean', 'std', 'p25', 'p75', 'iqr', 'rms', 'skew', 'kurtosis', 'zcr', 'corr', 'band:4')\n",
     'windows': 'import numpy as np\nwindows = np.random.default_rng(0).normal(size=(6, 128, 3)).astype(np.float32)\n',
     'signal': 'import numpy as np\nsignal = np.random.default_rng(1).normal(size=(1000, 3)).astype(np.float32)\n',
-    'read_sensor_into': '''import math
-_left = [4]
-def read_sensor_into(block):       # 4 blocks of a sine, then the script ends
-    if _left[0] == 0:
-        raise SystemExit
-    _left[0] -= 1
-    for i in range(len(block)):
-        block[i] = 0.5 * math.sin(0.05 * i)
-''',
-    'read_microphone_into': '''import math
-_left = [4]
-def read_microphone_into(chunk):   # 4 chunks of a tone, then the script ends
-    if _left[0] == 0:
-        raise SystemExit
-    _left[0] -= 1
-    for i in range(len(chunk)):
-        chunk[i] = int(8000 * math.sin(0.3 * i))
-''',
+    'read_sensor_into': STREAM + 'read_sensor_into = _stream(lambda i: 0.5 * math.sin(0.05 * i))\n',
+    'read_microphone_into': STREAM + 'read_microphone_into = _stream(lambda i: int(8000 * math.sin(0.3 * i)))\n',
     'read_features': 'def read_features():\n    return [5.1, 3.5, 1.4, 0.2]\n',
     'window_of_256_samples': 'import math\nwindow_of_256_samples = [math.sin(0.2 * i) for i in range(256)]\n',
     'adc_samples': 'import math\nadc_samples = [int(8000 * math.sin(0.2 * i)) for i in range(256)]\n',
