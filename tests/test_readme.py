@@ -132,3 +132,11 @@ def test_readme_snippets_run(tmp_path, monkeypatch):
             except DeviceError as e:
                 pytest.fail(f'README.md:{line}: the device snippet failed: {e}')
     assert {kind for _, kind, *_ in found} >= {'host', 'device'}
+
+
+def test_demo_leaves_the_readme_device_snippet():
+    """make demo writes build/demo/main.py, which the README tells users to
+    run on a board: it is the first device snippet, as tested above."""
+    from emlearn_micropython import demo
+    first = next(code for _, kind, _, code, _ in snippets() if kind == 'device')
+    assert demo.DEVICE_SCRIPT == first + '\n'
