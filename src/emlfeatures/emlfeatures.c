@@ -130,8 +130,8 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(new_obj, 3, features_new);
 static mp_obj_t features_compute(mp_obj_t self_in, mp_obj_t samples, mp_obj_t out_in) {
     features_obj_t *o = MP_OBJ_TO_PTR(self_in);
     const size_t n = (size_t)o->fx.window * o->fx.channels;
-    const char tc = emlmp_typecode(samples, 'h', 'f', "samples");
-    const void *s = emlmp_array(samples, tc, false, n, "samples", NULL);
+    char tc;
+    const void *s = emlmp_array_of(samples, 'h', 'f', false, n, "samples", NULL, &tc);
     float *out = emlmp_array(out_in, 'f', true, o->fx.n_features, "out", NULL);
     const bool is_int = tc == 'h';
     if (eml_features_compute(&o->fx, is_int ? s : NULL, is_int ? NULL : s, out) != EmlOk) {

@@ -99,8 +99,8 @@ static model_obj_t *map_input(mp_obj_t self_in, mp_obj_t x) {
         eml_trees_set_input16(&o->trees, emlmp_array(x, 'h', false, n, "x (int16 model)", NULL));
         return o;
     }
-    const char tc = emlmp_typecode(x, 'f', 'h', "x");
-    const void *values = emlmp_array(x, tc, false, n, "x", NULL);
+    char tc;
+    const void *values = emlmp_array_of(x, 'f', 'h', false, n, "x", NULL, &tc);
     if (tc == 'h') {
         eml_trees_set_input_int16(&o->trees, values);
     } else if (eml_trees_set_input_float(&o->trees, values) && !o->trees.missing) {
