@@ -53,7 +53,7 @@ modules: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
 	@case $(ARCH) in armv7em*) $(MAKE) --no-print-directory -C tools/abiprobe ARCH=$(ARCH);; esac
 
 demo: modules
-	$(PY) -m emlearn_micropython.demo --micropython $(MICROPYTHON)
+	$(PY) -m emlearn_micropython.demo --micropython $(MICROPYTHON) --out build/demo
 
 test-c: $(VENV)/.done
 	$(MAKE) --no-print-directory -C lib/emlearn/tests

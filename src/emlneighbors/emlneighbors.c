@@ -215,13 +215,7 @@ static mp_obj_t knn_quantize(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
     }
     const float *x = get_row(x_in, self, 'f', "x", false);
     int16_t *out = (int16_t *)get_row(out_in, self, 'h', "out", true);
-    const int32_t j = eml_quantize_int16(x, self->offset, self->scale, out, (int32_t)self->model.n_features);
-    if (j >= 0 && x[j] != x[j]) {
-        EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(j));
-    } else if (j >= 0) {
-        EMLMP_RAISE(&mp_type_ValueError, "x[%d] is %r: nan after scaling",
-                    EMLMP_INT(j), EMLMP_OBJ(mp_obj_new_float(x[j])));
-    }
+    emlmp_quantize(x, self->offset, self->scale, out, (int32_t)self->model.n_features);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(quantize_obj, knn_quantize);

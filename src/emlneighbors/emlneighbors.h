@@ -4,8 +4,8 @@
 
 #include "emlmp.h"
 #include "eml_neighbors.h"
-#include "eml_quantize.h"
 #include "emlmp_text.h"
+#include "emlmp_quantize.h"
 #include "emlmp_labels.h"
 
 typedef struct {

@@ -184,8 +184,11 @@ static int32_t load_floats(EmlTextCursor *c, int32_t line, float **values, int32
     }
     for (int32_t i = 0; i < n; i++) {
         uint32_t bits;
-        if (!eml_text_next(c, &s, &len) || !eml_text_bits(s, len, &bits) || eml_trees_is_nan(bits)) {
+        if (!eml_text_next(c, &s, &len) || !eml_text_bits(s, len, &bits)) {
             emltrees_raise_line(line, "malformed float: expected 0x and 8 hex digits");
+        }
+        if ((bits & 0x7f800000u) == 0x7f800000u) {
+            emlmp_not_finite(line, i + 1);
         }
         (*values)[i] = eml_text_bits_float(bits);
     }

@@ -198,7 +198,7 @@ class Model:
 
 
 def _read(text, strict):
-    text, counts = check_end_line(text.removeprefix('\ufeff'), strict)
+    text, counts = check_end_line(text, strict)
     rows = [line for line in text.splitlines() if line.strip() and not line.startswith('#')]
     if counts is not None and counts != [int(rows[0].split(',')[2])]:
         raise ValueError(f'end line counts {counts} differ from the header {rows[0]!r}')
