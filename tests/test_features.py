@@ -133,7 +133,10 @@ def check_definitions(windows, magnitude=False, jerk=False):
         # tested below): statistics of a near-constant magnitude are
         # otherwise dominated by that rounding
         x32 = x.astype(np.float32)
-        mag = F.sqrt(sum(x32[c] * x32[c] for c in range(channels)))
+        if np.issubdtype(windows.dtype, np.integer):  # exact sum of squares, rounded once
+            mag = F.sqrt((windows.astype(np.int64) ** 2).sum(axis=-1).astype(np.float32))
+        else:
+            mag = F.sqrt(sum(x32[c] * x32[c] for c in range(channels)))
         x = np.concatenate([x, mag[None].astype(np.float64)])
     series = list(x) + (list(np.diff(x, axis=-1)) if jerk else [])
     worst = {}

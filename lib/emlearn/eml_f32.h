@@ -1,7 +1,7 @@
 // float32 helpers with an exactly defined result, for cores whose results
 // a numpy float32 twin must reproduce bit for bit: bit casts, 1/m correctly
-// rounded, 1/sqrt and sqrt without libm or division, a compensated sum,
-// and selection of an order statistic.
+// rounded, 1/sqrt and sqrt without libm or division, a blocked compensated
+// sum, integer keys in float order, and selection of an order statistic.
 #ifndef EML_F32_H
 #define EML_F32_H
 
@@ -23,19 +23,56 @@ static inline uint32_t eml_f32_bits(float f) {
     return v.u;
 }
 
-// A compensated (Kahan) float32 sum: the error stays near 2 eps of the sum
-// of |terms| whatever the count (a plain sum grows with the count: 4096
-// equal int16 squares lose 1e-4). add(v): y = v - c, t = s + y,
-// c = (t - s) - y, s = t.
+// A blocked float32 sum: the terms are added plainly in blocks of
+// EML_F32_BLOCK consecutive terms (each block from +0; the last block may be
+// shorter) and the block sums are added in order with compensation (Kahan,
+// eml_f32_add: y = b - c, t = s + y, c = (t - s) - y, s = t). The error stays
+// near (EML_F32_BLOCK + 2) eps of the sum of |terms| whatever the count (a
+// plain sum grows with the count: 4096 equal int16 squares lose 1e-4), for
+// one float add per term. Callers that compute terms on the fly write the
+// block loop themselves; eml_f32_sum does it for an array.
+#define EML_F32_BLOCK 16
+
 typedef struct {
     float s, c;
 } EmlF32Sum;
 
-static inline void eml_f32_add(EmlF32Sum *a, float v) {
-    const float y = v - a->c;
+static inline void eml_f32_add(EmlF32Sum *a, float block) {
+    const float y = block - a->c;
     const float t = a->s + y;
     a->c = (t - a->s) - y;
     a->s = t;
+}
+
+// The end of the block that starts at i (of m terms).
+static inline int eml_f32_block_end(int i, int m) {
+    return m - i > EML_F32_BLOCK ? i + EML_F32_BLOCK : m;
+}
+
+static inline float eml_f32_sum(const float *x, int m) {
+    EmlF32Sum sum = {0.0f, 0.0f};
+    for (int i0 = 0; i0 < m; i0 += EML_F32_BLOCK) {
+        const int i1 = eml_f32_block_end(i0, m);
+        float b = 0.0f;
+        for (int i = i0; i < i1; i++) {
+            b += x[i];
+        }
+        eml_f32_add(&sum, b);
+    }
+    return sum.s;
+}
+
+// An int32 key with the order of float32 values (finite or infinite), -0
+// just below +0: a total order whose comparisons cost integer instructions
+// (no soft-float calls); eml_f32_from_key inverts it.
+static inline int32_t eml_f32_key(float v) {
+    const uint32_t b = eml_f32_bits(v);
+    return (int32_t)(b >> 31 ? b ^ 0x7fffffffu : b);
+}
+
+static inline float eml_f32_from_key(int32_t k) {
+    const uint32_t b = (uint32_t)k;
+    return eml_f32_from_bits(b >> 31 ? b ^ 0x7fffffffu : b);
 }
 
 // 1/m correctly rounded, for 2 <= m <= 2^24, by binary long division
@@ -93,9 +130,9 @@ static inline float eml_f32_sqrt(float v) {
 
 // Move a[lo..hi] so that a[k] is the value of rank k, with no larger value
 // before it and no smaller one after it (Hoare partitions around the middle).
-static inline void eml_f32_select(float *a, int lo, int hi, int k) {
+static inline void eml_i32_select(int32_t *a, int lo, int hi, int k) {
     while (lo < hi) {
-        const float pivot = a[lo + (hi - lo) / 2];
+        const int32_t pivot = a[lo + (hi - lo) / 2];
         int i = lo, j = hi;
         while (i <= j) {
             while (a[i] < pivot) {
@@ -105,7 +142,7 @@ static inline void eml_f32_select(float *a, int lo, int hi, int k) {
                 j--;
             }
             if (i <= j) {
-                const float t = a[i];
+                const int32_t t = a[i];
                 a[i++] = a[j];
                 a[j--] = t;
             }

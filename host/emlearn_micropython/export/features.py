@@ -5,8 +5,9 @@
 windows is shaped (n, window, channels) (int16 or float values); the result
 (n, n_features) float32 equals, bit for bit, what fx.compute gives on the
 device for each window: every step repeats lib/emlearn/eml_features.h's
-float32 operations in its order (compensated sums, its sqrt and 1/sqrt, the
-device FFT from fft32.py). Definitions: see the header's first comment.
+float32 operations in its order (blocked compensated sums, its sqrt and
+1/sqrt, order statistics of eml_f32_key keys, the device FFT from fft32.py).
+Definitions: see the header's first comment.
 """
 from fractions import Fraction
 
@@ -86,18 +87,39 @@ def reciprocal(m):
     return min(near, key=lambda c: abs(Fraction(float(c)) - Fraction(1, m)))
 
 
+BLOCK = 16  # EML_F32_BLOCK
+
+
 def seqsum(a):
-    """Sum over the last axis as eml_f32_add does: compensated (Kahan),
-    in order."""
+    """Sum over the last axis as the eml_f32.h blocked sum does: plain sums
+    of blocks of BLOCK terms (each from +0, the last block may be shorter),
+    the block sums added in order with compensation (Kahan)."""
     a = np.asarray(a, dtype=F)
+    m = a.shape[-1]
+    blocks = np.zeros(a.shape[:-1] + (-(-m // BLOCK), BLOCK), dtype=F)
+    blocks.reshape(a.shape[:-1] + (-1,))[..., :m] = a  # +0 padding leaves a block sum as it is
+    b = np.zeros(blocks.shape[:-1], dtype=F)
+    for i in range(BLOCK):
+        b = b + blocks[..., i]
     s = np.zeros(a.shape[:-1], dtype=F)
     c = np.zeros_like(s)
-    for i in range(a.shape[-1]):
-        y = a[..., i] - c
+    for j in range(b.shape[-1]):
+        y = b[..., j] - c
         t = s + y
         c = (t - s) - y
         s = t
     return s
+
+
+def keys(x):
+    """eml_f32_key of float32 x: int32 in the order of the values, -0 below +0."""
+    b = np.asarray(x, dtype=F).view(np.uint32)
+    return np.where(b >> np.uint32(31), b ^ np.uint32(0x7fffffff), b).view(np.int32)
+
+
+def from_keys(k):
+    """eml_f32_from_key: the float32 values of keys k."""
+    return keys(np.asarray(k, dtype=np.int32).view(F)).view(F)
 
 
 def rsqrt(v):
@@ -140,7 +162,8 @@ class _Channels:
         m = x.shape[-1]
         self.m, self.inv = m, reciprocal(m)
         self.mean = seqsum(x) * self.inv
-        self.min, self.max = x.min(axis=-1), x.max(axis=-1)
+        k = keys(x)
+        self.min, self.max = from_keys(k.min(axis=-1)), from_keys(k.max(axis=-1))
         self.constant = ~(self.max > self.min)
         d = x - self.mean[..., None]
         d2 = d * d
@@ -184,7 +207,7 @@ def _spectral(full, mean, kind, bands, tables):
 def _group(x, full, kinds, bands, tables):
     """Per-channel outputs of channels x (..., m), full windows (..., n)."""
     ch = _Channels(x, kinds)
-    ordered = np.sort(x, axis=-1) if set(PERCENT) & set(kinds) or 'iqr' in kinds else None
+    ordered = from_keys(np.sort(keys(x), axis=-1)) if set(PERCENT) & set(kinds) or 'iqr' in kinds else None
     parts = []
     for kind in kinds:
         if kind in ('band', 'dominant_freq'):
@@ -223,10 +246,14 @@ def _load(windows, window, channels, magnitude, jerk):
     x = np.ascontiguousarray(w.astype(F).transpose(0, 2, 1))
     if not np.all(np.isfinite(x)):
         raise ValueError('samples must be finite (found nan or inf)')
-    if magnitude:
+    if magnitude and np.issubdtype(w.dtype, np.integer):
+        # int16 frames: the exact integer sum of squares, rounded once
+        acc = (w.astype(np.int64) ** 2).sum(axis=-1).astype(F)
+    elif magnitude:
         acc = np.zeros(x.shape[::2], dtype=F)
         for c in range(channels):
             acc = acc + x[:, c] * x[:, c]
+    if magnitude:
         x = np.concatenate([x, sqrt(acc)[:, None]], axis=1)
     if jerk:
         d = np.concatenate([np.zeros_like(x[..., :1]), x[..., 1:] - x[..., :-1]], axis=-1)
