@@ -128,9 +128,46 @@ static inline float eml_f32_sqrt(float v) {
     return tiny ? y * 0x1p-32f : y;
 }
 
-// Move a[lo..hi] so that a[k] is the value of rank k, with no larger value
-// before it and no smaller one after it (Hoare partitions around the middle).
-static inline void eml_i32_select(int32_t *a, int lo, int hi, int k) {
+// Order statistics of a[0..m-1] in ascending ranks, by selection (Hoare
+// partitions around the middle) that reuses the partitions of the ranks
+// before: splits[0..n-1] are indices s, decreasing, with no value in a[0..s]
+// above one after s (splits[0] = m - 1); a rank right after the last one is
+// the smallest of the values up to the next split.
+#define EML_I32_SPLITS 24
+
+typedef struct {
+    int32_t *a;
+    int lo;  // the ranks below lo are in place
+    int n;
+    int splits[EML_I32_SPLITS];
+} EmlI32Ranks;
+
+static inline void eml_i32_ranks_init(EmlI32Ranks *r, int32_t *a, int m) {
+    r->a = a;
+    r->lo = 0;
+    r->n = 1;
+    r->splits[0] = m - 1;
+}
+
+// Move the value of rank k (above the ranks before) to a[k], with no larger
+// value before it and no smaller one after it.
+static inline void eml_i32_rank(EmlI32Ranks *r, int k) {
+    int32_t *a = r->a;
+    while (r->splits[r->n - 1] < k) {
+        r->n--;
+    }
+    int lo = r->lo, hi = r->splits[r->n - 1];
+    r->lo = k + 1;
+    if (k == lo) {
+        int best = lo;
+        for (int i = lo + 1; i <= hi; i++) {
+            best = a[i] < a[best] ? i : best;
+        }
+        const int32_t t = a[lo];
+        a[lo] = a[best];
+        a[best] = t;
+        return;
+    }
     while (lo < hi) {
         const int32_t pivot = a[lo + (hi - lo) / 2];
         int i = lo, j = hi;
@@ -148,6 +185,9 @@ static inline void eml_i32_select(int32_t *a, int lo, int hi, int k) {
             }
         }
         if (k <= j) {
+            if (r->n < EML_I32_SPLITS) {
+                r->splits[r->n++] = j;
+            }
             hi = j;
         } else if (k >= i) {
             lo = i;

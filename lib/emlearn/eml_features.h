@@ -307,22 +307,22 @@ static inline int eml_features_percent(int kind) {
 }
 
 // Select the order statistics that the percentiles in `needs` read (ranks
-// P(m-1)/100 and the next one when it has a weight) in the keys a: ascending
-// ranks, each selection on what lies above the previous rank.
+// P(m-1)/100 and the next one when it has a weight) in the keys a, in
+// ascending ranks (eml_i32_rank).
 static inline void eml_features_order(int32_t *a, int m, uint32_t needs) {
     static const uint8_t kinds[5] = {EmlFeatureP10, EmlFeatureP25, EmlFeatureMedian, EmlFeatureP75, EmlFeatureP90};
     const uint32_t iqr = EML_FEATURES_BIT(EmlFeatureP25) | EML_FEATURES_BIT(EmlFeatureP75);
     needs |= (needs & EML_FEATURES_BIT(EmlFeatureIqr)) ? iqr : 0;
-    int lo = 0;
+    EmlI32Ranks ranks;
+    eml_i32_ranks_init(&ranks, a, m);
     for (int i = 0; i < 5; i++) {
         if (!(needs & EML_FEATURES_BIT(kinds[i]))) {
             continue;
         }
         const int pos = eml_features_percent(kinds[i]) * (m - 1), rank = pos / 100;
         const int last = pos % 100 ? rank + 1 : rank;
-        for (int r = rank > lo ? rank : lo; r <= last; r++) {
-            eml_i32_select(a, lo, m - 1, r);
-            lo = r + 1;
+        for (int r = rank > ranks.lo ? rank : ranks.lo; r <= last; r++) {
+            eml_i32_rank(&ranks, r);
         }
     }
 }

@@ -42,23 +42,26 @@ static void check_keys(void) {
     CHECK(eml_f32_key(-0.0f) == -1 && eml_f32_key(0.0f) == 0);
 }
 
-static void check_select(void) {
-    int32_t a[101], b[101];
-    double sorted[101];
-    for (int t = 0; t < 200; t++) {
-        const int m = 1 + (int)(eml_test_rng() % 101);
+// Ascending ranks of arrays with and without ties, each in place and splitting the array.
+static void check_ranks(void) {
+    int32_t a[301];
+    double sorted[301];
+    for (int t = 0; t < 300; t++) {
+        const int m = 1 + (int)(eml_test_rng() % 301);
         for (int i = 0; i < m; i++) {
-            const float v = (float)(eml_test_rng() % (t % 2 ? 7 : 1000)) - 3.0f;  // with and without ties
+            const float v = (float)(eml_test_rng() % (t % 2 ? 7 : 1000)) - 3.0f;
             a[i] = eml_f32_key(v);
             sorted[i] = v;
         }
         qsort(sorted, m, sizeof(double), eml_test_cmp_double);
-        const int k = (int)(eml_test_rng() % m);
-        memcpy(b, a, sizeof(a));
-        eml_i32_select(b, 0, m - 1, k);
-        CHECK(eml_f32_from_key(b[k]) == sorted[k]);
-        for (int i = 0; i < m; i++) {
-            CHECK(i < k ? b[i] <= b[k] : b[i] >= b[k]);
+        EmlI32Ranks ranks;
+        eml_i32_ranks_init(&ranks, a, m);
+        for (int k = (int)(eml_test_rng() % m); k < m; k += 1 + (int)(eml_test_rng() % 3) * (int)(eml_test_rng() % 40)) {
+            eml_i32_rank(&ranks, k);
+            CHECK(eml_f32_from_key(a[k]) == sorted[k]);
+            for (int i = 0; i < m; i++) {
+                CHECK(i < k ? a[i] <= a[k] : a[i] >= a[k]);
+            }
         }
     }
 }
@@ -80,7 +83,7 @@ int main(void) {
     check_reciprocal();
     check_sqrt();
     check_keys();
-    check_select();
+    check_ranks();
     check_sum();
     TEST_DONE("eml_f32");
     return 0;
