@@ -1,27 +1,17 @@
 // float32 helpers with an exactly defined result, for cores whose results
-// a numpy float32 twin must reproduce bit for bit: bit casts, 1/m correctly
-// rounded, 1/sqrt and sqrt without libm or division, a blocked compensated
-// sum, integer keys in float order, and selection of an order statistic.
+// a numpy float32 twin must reproduce bit for bit (on top of eml_math.h's
+// bit casts and 1/sqrt): 1/m correctly rounded, 1/sqrt and sqrt for the whole
+// float range, a blocked compensated sum, integer keys in float order, and
+// selection of order statistics.
 #ifndef EML_F32_H
 #define EML_F32_H
 
 #include <stdint.h>
+#include "eml_math.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-static inline float eml_f32_from_bits(uint32_t b) {
-    union { uint32_t u; float f; } v;
-    v.u = b;
-    return v.f;
-}
-
-static inline uint32_t eml_f32_bits(float f) {
-    union { uint32_t u; float f; } v;
-    v.f = f;
-    return v.u;
-}
 
 // A blocked float32 sum: the terms are added plainly in blocks of
 // EML_F32_BLOCK consecutive terms (each block from +0; the last block may be
@@ -66,13 +56,13 @@ static inline float eml_f32_sum(const float *x, int m) {
 // just below +0: a total order whose comparisons cost integer instructions
 // (no soft-float calls); eml_f32_from_key inverts it.
 static inline int32_t eml_f32_key(float v) {
-    const uint32_t b = eml_f32_bits(v);
+    const uint32_t b = eml_text_float_bits(v);
     return (int32_t)(b >> 31 ? b ^ 0x7fffffffu : b);
 }
 
 static inline float eml_f32_from_key(int32_t k) {
     const uint32_t b = (uint32_t)k;
-    return eml_f32_from_bits(b >> 31 ? b ^ 0x7fffffffu : b);
+    return eml_text_bits_float(b >> 31 ? b ^ 0x7fffffffu : b);
 }
 
 // 1/m correctly rounded, for 2 <= m <= 2^24, by binary long division
@@ -91,41 +81,75 @@ static inline float eml_f32_reciprocal(int m) {
         rem <<= 1;
     }
     if (q == (uint32_t)1 << 24) {  // m a power of two: exact
-        return eml_f32_from_bits((uint32_t)(127 - e) << 23);
+        return eml_text_bits_float((uint32_t)(127 - e) << 23);
     }
     // q has 25 bits (the quotient is in (1, 2)); the last is the round bit,
     // and a remainder is never 0 then (1/m is not dyadic): round half up
     const uint32_t mant = (q >> 1) + (q & 1);
-    return eml_f32_from_bits(((uint32_t)(126 - e) << 23) + (mant - ((uint32_t)1 << 23)));
+    return eml_text_bits_float(((uint32_t)(126 - e) << 23) + (mant - ((uint32_t)1 << 23)));
 }
 
-// 1/sqrt(v) for v > 0 finite: the classic bit-level first guess, then
-// three Newton steps r = r * (1.5 - ((0.5 v) * r) * r). Values below 2^-64
-// are scaled by 2^64 first (and the result by 2^32).
+// 1/sqrt(v) for v > 0 finite: eml_math_rsqrt, with values below 2^-64
+// scaled by 2^64 first (and the result by 2^32).
 static inline float eml_f32_rsqrt(float v) {
     const int tiny = v < 0x1p-64f;
-    const float s = tiny ? v * 0x1p64f : v;
-    float r = eml_f32_from_bits(0x5f3759dfu - (eml_f32_bits(s) >> 1));
-    const float h = 0.5f * s;
-    for (int i = 0; i < 3; i++) {
-        r = r * (1.5f - h * r * r);
-    }
+    const float r = eml_math_rsqrt(tiny ? v * 0x1p64f : v);
     return tiny ? r * 0x1p32f : r;
 }
 
-// sqrt(v) for v >= 0 (within 1 ulp): y = v * rsqrt(v), then one correction
-// y + (0.5 r) * (v - y * y). Values below 2^-64 are scaled by 2^64 first;
-// 0 and infinity are returned as they are.
-static inline float eml_f32_sqrt(float v) {
-    if (!(v > 0.0f) || !(v <= 0x1.fffffep127f)) {
+// sqrt(v) correctly rounded (IEEE sqrt) for v >= 0 by integer operations:
+// v = m 2^x with m in [2^24, 2^26) and x even, then the 25-bit root of
+// m 2^24 digit by digit (two radicand bits per step, the remainder stays
+// below 2^27): 24 bits and a round bit, which is never a tie. 0 and infinity
+// are returned as they are.
+static inline float eml_f32_sqrt_int(float v) {
+    const uint32_t b = eml_text_float_bits(v);
+    if (!(v > 0.0f) || b >= 0x7f800000u) {
         return v;
     }
-    const int tiny = v < 0x1p-64f;
-    const float s = tiny ? v * 0x1p64f : v;
-    const float r = eml_f32_rsqrt(s);
-    float y = s * r;
-    y = y + (0.5f * r) * (s - y * y);
-    return tiny ? y * 0x1p-32f : y;
+    int e = (int)(b >> 23);
+    uint32_t m = b & 0x7fffffu;
+    if (e == 0) {  // subnormal
+        e = 1;
+        while (!(m & 0x800000u)) {
+            m <<= 1;
+            e--;
+        }
+    }
+    m |= 0x800000u;
+    int x = e - 150;  // v = m 2^x, m in [2^23, 2^24)
+    const int shift = (x & 1) ? 1 : 2;
+    m <<= shift;
+    x -= shift;
+    uint32_t src = m << 6, rem = 0, root = 0;
+    for (int i = 0; i < 25; i++) {
+        rem = (rem << 2) | (src >> 30);
+        src <<= 2;
+        const uint32_t trial = (root << 2) | 1u;
+        root <<= 1;
+        if (rem >= trial) {
+            rem -= trial;
+            root |= 1u;
+        }
+    }
+    // sqrt(v) = root 2^((x - 24) / 2), root in [2^24, 2^25)
+    const uint32_t mant = (root >> 1) + (root & 1u);  // may carry into the exponent
+    return eml_text_bits_float(((uint32_t)((x - 24) / 2 + 151) << 23) + (mant - 0x800000u));
+}
+
+// The same IEEE sqrt, by the FPU where it has one.
+static inline float eml_f32_sqrt(float v) {
+#if defined(__GNUC__) && defined(__ARM_FP) && (__ARM_FP & 4)
+    float r;
+    __asm__("vsqrt.f32 %0, %1" : "=t"(r) : "t"(v));
+    return r;
+#elif defined(__GNUC__) && defined(__x86_64__)
+    float r;
+    __asm__("sqrtss %1, %0" : "=x"(r) : "x"(v));
+    return r;
+#else
+    return eml_f32_sqrt_int(v);
+#endif
 }
 
 // Order statistics of a[0..m-1] in ascending ranks, by selection (Hoare

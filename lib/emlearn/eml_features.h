@@ -31,8 +31,7 @@
 // A constant channel (max == min) has std, skew, kurtosis and corr 0.
 // A jerk channel has m = n - 1 samples; its spectrum is that of the n-1
 // differences at frames 1..n-1 (the Hann weight of frame 0 is 0).
-// sqrt(v) is eml_f32_sqrt: within 1 ulp, not always correctly rounded;
-// 1/m is correctly rounded (eml_f32.h).
+// sqrt(v) (eml_f32_sqrt) and 1/m are correctly rounded (eml_f32.h).
 #ifndef EML_FEATURES_H
 #define EML_FEATURES_H
 

@@ -6,14 +6,14 @@ windows is shaped (n, window, channels) (int16 or float values); the result
 (n, n_features) float32 equals, bit for bit, what fx.compute gives on the
 device for each window: every step repeats lib/emlearn/eml_features.h's
 float32 operations in its order (blocked compensated sums, its sqrt and
-1/sqrt, order statistics of eml_f32_key keys, the device FFT from fft32.py).
+1/sqrt, order statistics of eml_f32_key keys, the device FFT from fft.py).
 Definitions: see the header's first comment.
 """
 from fractions import Fraction
 
 import numpy as np
 
-from . import fft32
+from . import fft, math32
 
 F = np.float32
 KINDS = ('mean', 'std', 'min', 'max', 'median', 'p10', 'p25', 'p75', 'p90', 'iqr', 'rms', 'energy',
@@ -127,25 +127,13 @@ def rsqrt(v):
     with np.errstate(all='ignore'):
         v = np.asarray(v, dtype=F)
         tiny = v < F(2.0 ** -64)
-        s = np.where(tiny, v * F(2.0 ** 64), v)
-        r = (np.uint32(0x5f3759df) - (s.view(np.uint32) >> np.uint32(1))).view(F)
-        h = F(0.5) * s
-        for _ in range(3):
-            r = r * (F(1.5) - h * r * r)
+        r = math32.rsqrt(np.where(tiny, v * F(2.0 ** 64), v))
         return np.where(tiny, r * F(2.0 ** 32), r)
 
 
 def sqrt(v):
-    """eml_f32_sqrt of float32 v >= 0."""
-    with np.errstate(all='ignore'):
-        v = np.asarray(v, dtype=F)
-        tiny = v < F(2.0 ** -64)
-        s = np.where(tiny, v * F(2.0 ** 64), v)
-        r = rsqrt(np.where(s > 0, s, F(1)))
-        y = s * r
-        y = y + (F(0.5) * r) * (s - y * y)
-        y = np.where(tiny, y * F(2.0 ** -32), y)
-        return np.where((v > 0) & (v <= np.finfo(F).max), y, v)
+    """eml_f32_sqrt of float32 v >= 0: the IEEE (correctly rounded) sqrt."""
+    return np.sqrt(np.asarray(v, dtype=F))
 
 
 def percentile(ordered, m, kind):
@@ -194,9 +182,9 @@ class _Channels:
 
 def _spectral(full, mean, kind, bands, tables):
     """band:K or dominant_freq of channels full (..., n) (eml_features_spectrum)."""
-    hann, cos_t, sin_t = tables
+    hann, table = tables
     n = full.shape[-1]
-    re, im = fft32.rfft((full - mean[..., None]) * hann, cos_t, sin_t)
+    re, im = fft.rfft(table, (full - mean[..., None]) * hann)
     power = re[..., 1:] * re[..., 1:] + im[..., 1:] * im[..., 1:]
     if kind == 'dominant_freq':
         return (np.argmax(power, axis=-1) + 1).astype(F)[..., None]
@@ -273,10 +261,10 @@ def _extract(windows, window, channels, features, magnitude, jerk):
     data = _load(windows, window, channels, bool(magnitude), bool(jerk))
     tables = None
     if {'band', 'dominant_freq'} & set(kinds):
-        cos_t, sin_t = fft32.twiddles(window)
+        table = fft.twiddles(window)
         k = np.arange(window)
-        c = np.where(k == window // 2, F(-1), cos_t[np.where(k < window // 2, k, window - k) % (window // 2)])
-        tables = (F(0.5) - F(0.5) * c, cos_t, sin_t)
+        c = np.where(k == window // 2, F(-1), table[np.where(k < window // 2, k, window - k) % (window // 2), 0])
+        tables = (F(0.5) - F(0.5) * c, table)
     base = channels + int(bool(magnitude))
     out, ch = _group(data[:, :base], data[:, :base], kinds, bands, tables)
     if jerk:
