@@ -436,13 +436,18 @@ static inline float eml_features_corr(const EmlFeatures *f, int a, int b) {
     return (sxy.s * eml_f32_rsqrt(m2a)) * eml_f32_rsqrt(m2b);
 }
 
-// The sum of squares of one frame of C int16 samples, exact, then rounded.
+// The sum of squares of one frame of C int16 samples, exact, then rounded
+// once: above 2^31 as hi 2^16 + lo, two exact floats whose sum rounds once
+// (no 64-bit conversion helper, which some archs lack).
 static inline float eml_features_squares16(const int16_t *frame, int C) {
     int64_t acc = 0;
     for (int c = 0; c < C; c++) {
         acc += (int32_t)frame[c] * frame[c];
     }
-    return (float)acc;
+    if (acc < INT32_MAX) {
+        return (float)(int32_t)acc;
+    }
+    return (float)(int32_t)(acc >> 16) * 65536.0f + (float)(int32_t)(acc & 0xffff);
 }
 
 // The float32 sum of squares, in channel order, of frame i of the channels.
