@@ -4,13 +4,13 @@
 // values. Optional derived channels: the magnitude (L2 norm over the input
 // channels, per frame) and the jerk (first differences) of every channel.
 //
-// Every result is a fixed sequence of float32 operations (blocked compensated
-// sums in order, no fused multiply-add, no libm, no division), so that a host twin in
-// numpy float32 (emlearn_micropython/export/features.py) gives the same
-// bits. Definitions (x: the m samples of a channel, n = window):
+// Every result is a fixed sequence of float32 operations (eml_f32.h's
+// blocked sums in order, no fused multiply-add, no libm, no division), so
+// that a host twin in numpy float32 (emlearn_micropython/export/features.py)
+// gives the same bits. Definitions (x: the m samples of a channel, n = window):
 //   mean, min, max; std = sqrt(sum((x-mean)^2) / m) (ddof 0);
 //   median, p10, p25, p75, p90: numpy.percentile's linear interpolation
-//     between order statistics found by selection (quickselect) on integer
+//     between order statistics found by selection (eml_i32_rank) on integer
 //     keys in float order (eml_f32_key: -0 sorts below +0), iqr = p75-p25;
 //     min and max: the smallest and largest key;
 //   energy = sum(x^2) / m, rms = sqrt(energy), abs_mean = sum(|x|) / m;
@@ -24,8 +24,8 @@
 //     equal-width bands: band b holds bins 1 + b*B/K .. 1 + (b+1)*B/K - 1
 //     (integer division, B = n/2); dominant_freq: the first k in 1..n/2 of
 //     the largest power. Spectral features need n a power of two.
-// int16 samples become float32 exactly; every sum is an eml_f32_add sum, so
-// int16 extremes cannot overflow (4096 * 2^30 = 2^42). The magnitude of int16
+// int16 samples become float32 exactly; every sum is an eml_f32 blocked sum,
+// so int16 extremes cannot overflow (4096 * 2^30 = 2^42). The magnitude of int16
 // frames is the sqrt of their exact integer sum of squares (rounded to float32
 // once); of float32 frames, of the float32 sum of squares in channel order.
 // A constant channel (max == min) has std, skew, kurtosis and corr 0.
