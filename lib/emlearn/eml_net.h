@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "eml_common.h"
+#include "eml_text.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -197,18 +198,6 @@ static inline EmlError eml_net_init(EmlNet *net, const EmlNetLayer *layers, int3
 // ---------------------------------------------------------------------------
 // Elementary functions without libm or division.
 
-static inline float eml_net_from_bits(uint32_t u) {
-    union { uint32_t u; float f; } v;
-    v.u = u;
-    return v.f;
-}
-
-static inline uint32_t eml_net_to_bits(float f) {
-    union { uint32_t u; float f; } v;
-    v.f = f;
-    return v.u;
-}
-
 // Round half away from zero, for |v| < 2^31.
 static inline int32_t eml_net_round(float v) {
     return (int32_t)(v + (v >= 0.0f ? 0.5f : -0.5f));
@@ -222,7 +211,7 @@ static inline float eml_net_exp(float x) {
         return (x != x) ? x : 0.0f;
     }
     if (x > 88.72283f) {
-        return eml_net_from_bits(0x7f800000u);
+        return eml_text_bits_float(0x7f800000u);
     }
     const int32_t k = eml_net_round(x * 1.44269504f);
     const float kf = (float)k;
@@ -238,15 +227,15 @@ static inline float eml_net_exp(float x) {
     p = p * r + 1.0f;
     // 2^k in two factors: k may be 128 or -126 and below
     const int32_t k1 = k / 2;
-    const float s1 = eml_net_from_bits((uint32_t)(k1 + 127) << 23);
-    const float s2 = eml_net_from_bits((uint32_t)(k - k1 + 127) << 23);
+    const float s1 = eml_text_bits_float((uint32_t)(k1 + 127) << 23);
+    const float s2 = eml_text_bits_float((uint32_t)(k - k1 + 127) << 23);
     return (p * s1) * s2;
 }
 
 // 1/d for a positive normal d: a first guess from the bits, then four
 // Newton steps y = y*(2 - d*y).
 static inline float eml_net_recip(float d) {
-    float y = eml_net_from_bits(0x7ef311c3u - eml_net_to_bits(d));
+    float y = eml_text_bits_float(0x7ef311c3u - eml_text_float_bits(d));
     for (int i = 0; i < 4; i++) {
         y = y * (2.0f - d * y);
     }
