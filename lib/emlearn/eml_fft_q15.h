@@ -173,13 +173,24 @@ static inline uint32_t eml_fft_q15_radix2(int16_t *re, int16_t *im, int n, int s
     } while (0)
 
 // First radix-4 pass (span 4, all twiddles 1), in units; stores y >> shift
-// and returns the OR of the stored magnitudes.
+// and returns the OR of the stored magnitudes. The real parts first, then
+// the imaginary ones: fewer values live at once.
 static inline uint32_t eml_fft_q15_radix4_first(int16_t *re, int16_t *im, int n, int shift) {
     const int32_t r = (1 << shift) >> 1;
     uint32_t mag = 0;
-    for (int16_t *pr = re, *pi = im; pr < re + n; pr += 4, pi += 4) {
-        EML_FFT_Q15_SUMS(pr[0] + r, pi[0] + r, pr[1], pi[1], pr[2], pi[2], pr[3], pi[3]);
-        EML_FFT_Q15_STORE4(pr, pi, 1, shift, mag);
+    for (int16_t *p = re, *q = im; p < re + n; p += 4, q += 4) {
+        const int32_t ar = p[0] + r, br = p[1], cr = p[2], dr = p[3];
+        const int32_t t1r = ar - br, t3r = cr - dr;
+        EML_FFT_Q15_STORE(p, ar + br + cr + dr, shift, mag);
+        EML_FFT_Q15_STORE(p + 2, ar + br - cr - dr, shift, mag);
+        const int32_t ai = q[0] + r, bi = q[1], ci = q[2], di = q[3];
+        const int32_t t1i = ai - bi, t3i = ci - di;
+        EML_FFT_Q15_STORE(q, ai + bi + ci + di, shift, mag);
+        EML_FFT_Q15_STORE(q + 2, ai + bi - ci - di, shift, mag);
+        EML_FFT_Q15_STORE(p + 1, t1r + t3i, shift, mag);
+        EML_FFT_Q15_STORE(p + 3, t1r - t3i, shift, mag);
+        EML_FFT_Q15_STORE(q + 1, t1i - t3r, shift, mag);
+        EML_FFT_Q15_STORE(q + 3, t1i + t3r, shift, mag);
     }
     return mag;
 }
@@ -220,44 +231,32 @@ static inline uint32_t eml_fft_q15_radix4_first(int16_t *re, int16_t *im, int n,
     (((uint32_t)((a) ^ ((a) >> 31)) - (uint32_t)((a) >> 31)) + \
      ((uint32_t)((b) ^ ((b) >> 31)) - (uint32_t)((b) >> 31)))
 
-// The largest magnitude of the outputs of a twiddled radix-4 pass (no
-// rounding term), without storing them.
-static inline uint32_t eml_fft_q15_radix4_max(const int16_t *tw, int tw_step, const int16_t *re,
-                                              const int16_t *im, int n, int h) {
-    uint32_t mag = 0;
-    for (int j = 0; j < h; j++, tw += tw_step) {
-        EML_FFT_Q15_TWIDDLES(tw);
-        for (const int16_t *p = re + j, *q = im + j; p < re + n; p += 4 * h, q += 4 * h) {
-            EML_FFT_Q15_T4(p, q, h, 0);
-            const uint32_t m0 = EML_FFT_Q15_ABS2(t0r, t2r), m1 = EML_FFT_Q15_ABS2(t0i, t2i);
-            const uint32_t m2 = EML_FFT_Q15_ABS2(t1r, t3i), m3 = EML_FFT_Q15_ABS2(t1i, t3r);
-            const uint32_t m01 = m0 > m1 ? m0 : m1, m23 = m2 > m3 ? m2 : m3, m = m01 > m23 ? m01 : m23;
-            mag = m > mag ? m : mag;
-        }
-    }
-    return mag;
-}
-
 #if defined(__thumb__) && !defined(__thumb2__) && !defined(EML_FFT_Q15_NO_ASM)
 #define EML_FFT_Q15_ASM_V6M 1
-// eml_fft_q15_radix4 for Thumb-1 (armv6m: 8 low registers, where gcc keeps
-// little in registers): the same arithmetic, instruction for instruction.
-// a: R, shift, 2h, 4h, 6h, 8h (bytes), end of re, 0, twiddle pointer, its
-// step (bytes), re + h, re, im. Stack frame (sp offsets): 0 t0r, 4 t0i,
-// 8 t1r, 12 t1i, 16..36 c1 s1 c2 s2 c3 s3, 40..88 a, 92 b2r, 96 b2i.
-static inline uint32_t eml_fft_q15_radix4_v6m(const int32_t *a) {
-    register uint32_t r0 __asm__("r0") = (uint32_t)a;
+// eml_fft_q15_radix4 (max = 0) and eml_fft_q15_radix4_max (max = 1) for
+// Thumb-1 (armv6m: 8 low registers, where gcc keeps little in registers):
+// the same arithmetic, bit for bit. Stack frame (sp offsets): 0 t0r, 4 t0i,
+// 8 t1r, 12 t1i, 16..36 c1 s1 c2 s2 c3 s3, 40..92 the array a (r, shift,
+// 2h, 4h, 6h, 8h in bytes, end of re, the result, twiddle pointer, its step
+// in bytes, re + h, re + j, im + j, max), 96 b2r, 100 b2i.
+static inline uint32_t eml_fft_q15_radix4_v6m(const int16_t *tw, int tw_step, const int16_t *re,
+                                              const int16_t *im, int n, int h, int32_t r, int shift,
+                                              int max) {
+    const int32_t a[14] = {r, shift, 2 * h, 4 * h, 6 * h, 8 * h, (int32_t)(intptr_t)(re + n), 0,
+                           (int32_t)(intptr_t)tw, 2 * tw_step, (int32_t)(intptr_t)(re + h),
+                           (int32_t)(intptr_t)re, (int32_t)(intptr_t)im, max};
+    register uint32_t r0 __asm__("r0") = (uint32_t)(intptr_t)a;
     __asm__ volatile(
         ".syntax unified\n\t"
-        "sub sp, #100\n\t"
+        "sub sp, #104\n\t"
         "mov r1, sp\n\t"
         "adds r1, #40\n\t"
         "ldmia r0!, {r2-r7}\n\t"
         "stmia r1!, {r2-r7}\n\t"
         "ldmia r0!, {r2-r7}\n\t"
         "stmia r1!, {r2-r7}\n\t"
-        "ldmia r0!, {r2}\n\t"
-        "stmia r1!, {r2}\n"
+        "ldmia r0!, {r2, r3}\n\t"
+        "stmia r1!, {r2, r3}\n"
         // per j: the twiddles of w^j, w^2j, w^3j
         "1:\n\t"
         "ldr r2, [sp, #72]\n\t"
@@ -301,7 +300,7 @@ static inline uint32_t eml_fft_q15_radix4_v6m(const int32_t *a) {
         "adds r7, r7, r2\n\tasrs r7, r7, #2\n\t"
         "muls r4, r5, r4\n\tmuls r3, r6, r3\n\t"
         "subs r4, r4, r3\n\tasrs r4, r4, #2\n\t"
-        "str r7, [sp, #92]\n\tstr r4, [sp, #96]\n\t"
+        "str r7, [sp, #96]\n\tstr r4, [sp, #100]\n\t"
         // leg 3h: b3 = w^3j x3
         "ldr r2, [sp, #56]\n\t"
         "ldrsh r3, [r0, r2]\n\t"
@@ -314,9 +313,10 @@ static inline uint32_t eml_fft_q15_radix4_v6m(const int32_t *a) {
         "muls r4, r5, r4\n\tmuls r3, r6, r3\n\t"
         "subs r4, r4, r3\n\tasrs r4, r4, #2\n\t"
         // t2 = b2 + b3 (r2, r3), t3 = b2 - b3 (r5, r6)
-        "ldr r5, [sp, #92]\n\tldr r6, [sp, #96]\n\t"
+        "ldr r5, [sp, #96]\n\tldr r6, [sp, #100]\n\t"
         "adds r2, r5, r7\n\tsubs r5, r5, r7\n\t"
         "adds r3, r6, r4\n\tsubs r6, r6, r4\n\t"
+        "ldr r4, [sp, #92]\n\tcmp r4, #0\n\tbne 5f\n\t"
         // y0r = t0r + t2r at re, y2r = t0r - t2r at re + 2h; r7: OR of |y|
         "ldr r4, [sp, #0]\n\t"
         "adds r7, r4, r2\n\tsubs r4, r4, r2\n\t"
@@ -346,6 +346,7 @@ static inline uint32_t eml_fft_q15_radix4_v6m(const int32_t *a) {
         "orrs r7, r2\n\torrs r7, r4\n\t"
         "ldr r2, [sp, #68]\n\torrs r2, r7\n\tstr r2, [sp, #68]\n\t"
         // next group, next j
+        "6:\n\t"
         "ldr r2, [sp, #60]\n\t"
         "adds r0, r0, r2\n\tadds r1, r1, r2\n\t"
         "ldr r2, [sp, #64]\n\t"
@@ -359,9 +360,34 @@ static inline uint32_t eml_fft_q15_radix4_v6m(const int32_t *a) {
         "cmp r0, r2\n\t"
         "bhs 4f\n\t"
         "b 1b\n"
+        // the largest of |t0r| + |t2r|, |t0i| + |t2i|, |t1r| + |t3i|, |t1i| + |t3r|
+        "5:\n\t"
+        "ldr r4, [sp, #0]\n\t"
+        "asrs r7, r4, #31\n\teors r4, r7\n\tsubs r4, r4, r7\n\t"
+        "asrs r7, r2, #31\n\teors r2, r7\n\tsubs r2, r2, r7\n\tadds r2, r2, r4\n\t"
+        "ldr r4, [sp, #4]\n\t"
+        "asrs r7, r4, #31\n\teors r4, r7\n\tsubs r4, r4, r7\n\t"
+        "asrs r7, r3, #31\n\teors r3, r7\n\tsubs r3, r3, r7\n\tadds r3, r3, r4\n\t"
+        "ldr r4, [sp, #8]\n\t"
+        "asrs r7, r4, #31\n\teors r4, r7\n\tsubs r4, r4, r7\n\t"
+        "asrs r7, r6, #31\n\teors r6, r7\n\tsubs r6, r6, r7\n\tadds r6, r6, r4\n\t"
+        "ldr r4, [sp, #12]\n\t"
+        "asrs r7, r4, #31\n\teors r4, r7\n\tsubs r4, r4, r7\n\t"
+        "asrs r7, r5, #31\n\teors r5, r7\n\tsubs r5, r5, r7\n\tadds r5, r5, r4\n\t"
+        "ldr r4, [sp, #68]\n\t"
+        "cmp r2, r4\n\tbls 7f\n\tmovs r4, r2\n"
+        "7:\n\t"
+        "cmp r3, r4\n\tbls 7f\n\tmovs r4, r3\n"
+        "7:\n\t"
+        "cmp r6, r4\n\tbls 7f\n\tmovs r4, r6\n"
+        "7:\n\t"
+        "cmp r5, r4\n\tbls 7f\n\tmovs r4, r5\n"
+        "7:\n\t"
+        "str r4, [sp, #68]\n\t"
+        "b 6b\n"
         "4:\n\t"
         "ldr r0, [sp, #68]\n\t"
-        "add sp, #100\n\t"
+        "add sp, #104\n\t"
         ".syntax divided\n\t"
         : "+l"(r0)
         :
@@ -370,6 +396,29 @@ static inline uint32_t eml_fft_q15_radix4_v6m(const int32_t *a) {
 }
 #endif
 
+// The largest magnitude of the outputs of a twiddled radix-4 pass (no
+// rounding term), without storing them.
+static inline uint32_t eml_fft_q15_radix4_max(const int16_t *tw, int tw_step, const int16_t *re,
+                                              const int16_t *im, int n, int h) {
+#ifdef EML_FFT_Q15_ASM_V6M
+    return eml_fft_q15_radix4_v6m(tw, tw_step, re, im, n, h, 0, 0, 1);
+#else
+    uint32_t mag = 0;
+    for (int j = 0; j < h; j++, tw += tw_step) {
+        EML_FFT_Q15_TWIDDLES(tw);
+        for (const int16_t *p = re + j, *q = im + j; p < re + n; p += 4 * h, q += 4 * h) {
+            EML_FFT_Q15_T4(p, q, h, 0);
+            const uint32_t m0 = EML_FFT_Q15_ABS2(t0r, t2r), m1 = EML_FFT_Q15_ABS2(t0i, t2i);
+            const uint32_t m2 = EML_FFT_Q15_ABS2(t1r, t3i), m3 = EML_FFT_Q15_ABS2(t1i, t3r);
+            const uint32_t m01 = m0 > m1 ? m0 : m1, m23 = m2 > m3 ? m2 : m3, m = m01 > m23 ? m01 : m23;
+            mag = m > mag ? m : mag;
+        }
+    }
+    return mag;
+#endif
+}
+
+
 // Twiddled radix-4 pass over groups of span 4h, storing y >> shift
 // (rounded); tw: the table, read every tw_step values. Returns the OR of
 // the stored magnitudes.
@@ -377,10 +426,7 @@ static inline uint32_t eml_fft_q15_radix4(const int16_t *tw, int tw_step, int16_
                                           int n, int h, int shift) {
     const int32_t r = (1 << shift) >> 1;
 #ifdef EML_FFT_Q15_ASM_V6M
-    const int32_t a[13] = {r, shift, 2 * h, 4 * h, 6 * h, 8 * h, (int32_t)(intptr_t)(re + n), 0,
-                           (int32_t)(intptr_t)tw, 2 * tw_step, (int32_t)(intptr_t)(re + h),
-                           (int32_t)(intptr_t)re, (int32_t)(intptr_t)im};
-    return eml_fft_q15_radix4_v6m(a);
+    return eml_fft_q15_radix4_v6m(tw, tw_step, re, im, n, h, r, shift, 0);
 #else
     uint32_t mag = 0;
     const int16_t *const end = re + n;
@@ -450,37 +496,66 @@ static inline int eml_fft_q15_forward(const EmlFFTQ15 *fft, int16_t *re, int16_t
 // FFT, h = n/2), in 2^-14 units of X: with E = Z[k] + conj Z[m],
 // D = Z[k] - conj Z[m] (m = h - k) and W = w^k, w = exp(-2*pi*i/n),
 //     2 X[k] = E - i W D      2 X[m] = conj(E + i W D)
-// and X[0] = Re Z[0] + Im Z[0], X[h] = Re Z[0] - Im Z[0], X[h/2] = conj Z[h/2].
-// With store: stores X >> shift (rounded) and returns the OR of the stored
-// magnitudes; else returns the largest magnitude of X in these units.
-static inline uint32_t eml_fft_q15_split(const EmlFFTQ15 *fft, int16_t *re, int16_t *im, int h,
-                                         int shift, int store) {
-    const int32_t r = store ? (1 << shift) >> 1 : 0;
-    const int32_t z0r = re[0], z0i = im[0];
+// declared as er, ei (E) and wr, wi (W D), for the pair k, m read at
+// re, im with the table tw at w^k.
+#define EML_FFT_Q15_SPLIT(re, im, k, m, tw) \
+    const int32_t zkr = re[k], zki = im[k], zmr = re[m], zmi = im[m]; \
+    const int32_t er = (zkr + zmr) * 8192, ei = (zki - zmi) * 8192, dr = zkr - zmr, di = zki + zmi; \
+    const int32_t c = (tw)[0], s = (tw)[1]; \
+    const int32_t wr = ((dr * c) >> 2) + ((di * s) >> 2), wi = ((di * c) >> 2) - ((dr * s) >> 2)
+
+// The bins that need no twiddle: X[0] = Re Z[0] + Im Z[0],
+// X[h] = Re Z[0] - Im Z[0], X[h/2] = conj Z[h/2] (h >= 2), in the same
+// units with the rounding term r, into v[0..3] (re[0], re[h], re[h/2],
+// im[h/2]); returns how many.
+static inline int eml_fft_q15_split_ends(const int16_t *re, const int16_t *im, int h, int32_t r,
+                                         int32_t *v) {
+    v[0] = (re[0] + im[0]) * 16384 + r;
+    v[1] = (re[0] - im[0]) * 16384 + r;
+    v[2] = re[h >> 1] * 16384 + r;
+    v[3] = r - im[h >> 1] * 16384;
+    return h >= 2 ? 4 : 2;
+}
+
+// The largest magnitude of the split step's outputs (no rounding term):
+// max(|a + b|, |a - b|) = |a| + |b| for each pair of outputs.
+static inline uint32_t eml_fft_q15_split_max(const EmlFFTQ15 *fft, const int16_t *re, const int16_t *im,
+                                             int h) {
     const int16_t *tw = fft->twiddles + 6;
     uint32_t mag = 0;
     for (int k = 1, m = h - 1; k < m; k++, m--, tw += 6) {
-        const int32_t zkr = re[k], zki = im[k], zmr = re[m], zmi = im[m];
-        const int32_t er = (zkr + zmr) * 8192 + r, ei = (zki - zmi) * 8192, dr = zkr - zmr, di = zki + zmi;
-        const int32_t c = tw[0], s = tw[1];
-        const int32_t wr = ((dr * c) >> 2) + ((di * s) >> 2), wi = ((di * c) >> 2) - ((dr * s) >> 2);
-        EML_FFT_Q15_EMIT(re + k, er + wi, shift, store, mag);
-        EML_FFT_Q15_EMIT(im + k, ei - wr + r, shift, store, mag);
-        EML_FFT_Q15_EMIT(re + m, er - wi, shift, store, mag);
-        EML_FFT_Q15_EMIT(im + m, r - ei - wr, shift, store, mag);
+        EML_FFT_Q15_SPLIT(re, im, k, m, tw);
+        const uint32_t a = EML_FFT_Q15_ABS2(er, wi), b = EML_FFT_Q15_ABS2(ei, wr);
+        mag = a > mag ? a : mag;
+        mag = b > mag ? b : mag;
     }
-    EML_FFT_Q15_EMIT(re, (z0r + z0i) * 16384 + r, shift, store, mag);
-    EML_FFT_Q15_EMIT(re + h, (z0r - z0i) * 16384 + r, shift, store, mag);
-    if (h >= 2) {
-        const int32_t zr = re[h >> 1], zi = im[h >> 1];
-        EML_FFT_Q15_EMIT(re + (h >> 1), zr * 16384 + r, shift, store, mag);
-        EML_FFT_Q15_EMIT(im + (h >> 1), r - zi * 16384, shift, store, mag);
-    }
-    if (store) {
-        im[0] = 0;
-        im[h] = 0;
+    int32_t v[4];
+    for (int t = eml_fft_q15_split_ends(re, im, h, 0, v) - 1; t >= 0; t--) {
+        EML_FFT_Q15_MAX(mag, v[t]);
     }
     return mag;
+}
+
+// The split step in place, storing X >> shift (rounded), im[0] = im[h] = 0.
+static inline void eml_fft_q15_split(const EmlFFTQ15 *fft, int16_t *re, int16_t *im, int h, int shift) {
+    const int32_t r = (1 << shift) >> 1;
+    const int16_t *tw = fft->twiddles + 6;
+    uint32_t mag = 0;
+    int32_t v[4];
+    const int ends = eml_fft_q15_split_ends(re, im, h, r, v);
+    for (int k = 1, m = h - 1; k < m; k++, m--, tw += 6) {
+        EML_FFT_Q15_SPLIT(re, im, k, m, tw);
+        EML_FFT_Q15_STORE(re + k, er + wi + r, shift, mag);
+        EML_FFT_Q15_STORE(im + k, ei - wr + r, shift, mag);
+        EML_FFT_Q15_STORE(re + m, er - wi + r, shift, mag);
+        EML_FFT_Q15_STORE(im + m, r - ei - wr, shift, mag);
+    }
+    int16_t *const at[4] = {re, re + h, re + (h >> 1), im + (h >> 1)};
+    for (int t = 0; t < ends; t++) {
+        EML_FFT_Q15_STORE(at[t], v[t], shift, mag);
+    }
+    im[0] = 0;
+    im[h] = 0;
 }
 
 // Spectrum of n = fft->length real int16 samples x (not modified) into
@@ -502,8 +577,8 @@ static inline int eml_fft_q15_rfft(const EmlFFTQ15 *fft, const int16_t *x, int16
         j |= m;
     }
     const int e = h < 2 ? 0 : eml_fft_q15_passes(fft, re, im, h, mag, 1);
-    const int s = eml_fft_q15_shift_for(eml_fft_q15_split(fft, re, im, h, 0, 0));
-    eml_fft_q15_split(fft, re, im, h, s, 1);
+    const int s = eml_fft_q15_shift_for(eml_fft_q15_split_max(fft, re, im, h));
+    eml_fft_q15_split(fft, re, im, h, s);
     return e + s - 14;
 }
 
