@@ -4,9 +4,10 @@
 // a twiddled pass works in 2^-13 units (x0 << 13, q15 products >> 2, no
 // overflow for any int16 input) and rounds once, by its shift.
 // Block floating point: each pass stores y >> s with the smallest shift s
-// that a bound from the largest magnitude of its inputs allows (s < 0 in
-// 2^-13 units keeps fraction bits of small signals). The magnitudes are
-// tracked as the OR of |y| while storing. The last pass is computed twice:
+// that a bound from the magnitude of its inputs allows (a twiddled pass's
+// s below 13 keeps fraction bits of small signals). The magnitude is
+// tracked as the OR of |y| while storing (at most twice the largest |y|).
+// The last pass is computed twice:
 // once for its true largest output, once to store it with the exact shift,
 // so the result uses the int16 range fully. The functions return the total
 // shift e:
@@ -84,7 +85,7 @@ static inline int eml_fft_q15_shift_for(uint32_t u) {
 #define EML_FFT_Q15_BOUND4(m) (4u * ((m) + 1u))
 #define EML_FFT_Q15_BOUND4W(m) (((m) + 1u) * 42950u + 4u)
 
-// Bit reversal in place, and the largest magnitude of all values.
+// Bit reversal in place; returns the OR of all magnitudes.
 static inline uint32_t eml_fft_q15_bitreverse(int16_t *re, int16_t *im, int n) {
     uint32_t mag = 0;
     int j = 0;
@@ -107,8 +108,10 @@ static inline uint32_t eml_fft_q15_bitreverse(int16_t *re, int16_t *im, int n) {
     return mag;
 }
 
-// Store v >> shift at p (v includes the rounding term) and fold the
-// magnitude of the stored value into the OR `mag`.
+// Store v >> shift at p (v includes the rounding term).
+#define EML_FFT_Q15_PUT(p, v, shift) (*(p) = (int16_t)((v) >> (shift)))
+
+// EML_FFT_Q15_PUT, folding the magnitude of the stored value into the OR `mag`.
 #define EML_FFT_Q15_STORE(p, v, shift, mag) \
     do { \
         const int32_t o_ = (v) >> (shift); \
@@ -148,29 +151,6 @@ static inline uint32_t eml_fft_q15_radix2(int16_t *re, int16_t *im, int n, int s
     }
     return mag;
 }
-
-// The radix-4 butterfly's sums from a = x0 and the twiddled b1, b2, b3,
-// declared as y0r..y3i (y_m goes where x_m was):
-//     y0 = (a + b1) + (b2 + b3)    y2 = (a + b1) - (b2 + b3)
-//     y1 = (a - b1) - i (b2 - b3)  y3 = (a - b1) + i (b2 - b3)
-#define EML_FFT_Q15_SUMS(ar, ai, b1r, b1i, b2r, b2i, b3r, b3i) \
-    const int32_t t0r = (ar) + (b1r), t0i = (ai) + (b1i), t1r = (ar) - (b1r), t1i = (ai) - (b1i); \
-    const int32_t t2r = (b2r) + (b3r), t2i = (b2i) + (b3i), t3r = (b2r) - (b3r), t3i = (b2i) - (b3i); \
-    const int32_t y0r = t0r + t2r, y0i = t0i + t2i, y2r = t0r - t2r, y2i = t0i - t2i; \
-    const int32_t y1r = t1r + t3i, y1i = t1i - t3r, y3r = t1r - t3i, y3i = t1i + t3r
-
-// Store the sums at pr, pi (legs h apart) shifted, folding into mag.
-#define EML_FFT_Q15_STORE4(pr, pi, h, shift, mag) \
-    do { \
-        EML_FFT_Q15_STORE(pr, y0r, shift, mag); \
-        EML_FFT_Q15_STORE(pi, y0i, shift, mag); \
-        EML_FFT_Q15_STORE(pr + h, y1r, shift, mag); \
-        EML_FFT_Q15_STORE(pi + h, y1i, shift, mag); \
-        EML_FFT_Q15_STORE(pr + 2 * h, y2r, shift, mag); \
-        EML_FFT_Q15_STORE(pi + 2 * h, y2i, shift, mag); \
-        EML_FFT_Q15_STORE(pr + 3 * h, y3r, shift, mag); \
-        EML_FFT_Q15_STORE(pi + 3 * h, y3i, shift, mag); \
-    } while (0)
 
 // First radix-4 pass (span 4, all twiddles 1), in units; stores y >> shift
 // and returns the OR of the stored magnitudes. The real parts first, then
@@ -231,7 +211,8 @@ static inline uint32_t eml_fft_q15_radix4_first(int16_t *re, int16_t *im, int n,
     (((uint32_t)((a) ^ ((a) >> 31)) - (uint32_t)((a) >> 31)) + \
      ((uint32_t)((b) ^ ((b) >> 31)) - (uint32_t)((b) >> 31)))
 
-#if defined(__thumb__) && !defined(__thumb2__) && !defined(EML_FFT_Q15_NO_ASM)
+// (-O0 keeps r7 as the frame pointer: the C loop then.)
+#if defined(__thumb__) && !defined(__thumb2__) && defined(__OPTIMIZE__) && !defined(EML_FFT_Q15_NO_ASM)
 #define EML_FFT_Q15_ASM_V6M 1
 // eml_fft_q15_radix4 (max = 0) and eml_fft_q15_radix4_max (max = 1) for
 // Thumb-1 (armv6m: 8 low registers, where gcc keeps little in registers):
@@ -418,7 +399,6 @@ static inline uint32_t eml_fft_q15_radix4_max(const int16_t *tw, int tw_step, co
 #endif
 }
 
-
 // Twiddled radix-4 pass over groups of span 4h, storing y >> shift
 // (rounded); tw: the table, read every tw_step values. Returns the OR of
 // the stored magnitudes.
@@ -448,8 +428,8 @@ static inline uint32_t eml_fft_q15_radix4(const int16_t *tw, int tw_step, int16_
 #endif
 }
 
-// The passes of a complex FFT of size n on bit-reversed data whose largest
-// magnitude is mag; with exact, the last pass uses the exact shift. Returns
+// The passes of a complex FFT of size n on bit-reversed data, mag the OR
+// of their magnitudes; with exact, the last pass uses the exact shift. Returns
 // the total shift e.
 static inline int eml_fft_q15_passes(const EmlFFTQ15 *fft, int16_t *re, int16_t *im, int n,
                                      uint32_t mag, int exact) {
@@ -540,19 +520,18 @@ static inline uint32_t eml_fft_q15_split_max(const EmlFFTQ15 *fft, const int16_t
 static inline void eml_fft_q15_split(const EmlFFTQ15 *fft, int16_t *re, int16_t *im, int h, int shift) {
     const int32_t r = (1 << shift) >> 1;
     const int16_t *tw = fft->twiddles + 6;
-    uint32_t mag = 0;
     int32_t v[4];
     const int ends = eml_fft_q15_split_ends(re, im, h, r, v);
     for (int k = 1, m = h - 1; k < m; k++, m--, tw += 6) {
         EML_FFT_Q15_SPLIT(re, im, k, m, tw);
-        EML_FFT_Q15_STORE(re + k, er + wi + r, shift, mag);
-        EML_FFT_Q15_STORE(im + k, ei - wr + r, shift, mag);
-        EML_FFT_Q15_STORE(re + m, er - wi + r, shift, mag);
-        EML_FFT_Q15_STORE(im + m, r - ei - wr, shift, mag);
+        EML_FFT_Q15_PUT(re + k, er + wi + r, shift);
+        EML_FFT_Q15_PUT(im + k, ei - wr + r, shift);
+        EML_FFT_Q15_PUT(re + m, er - wi + r, shift);
+        EML_FFT_Q15_PUT(im + m, r - ei - wr, shift);
     }
     int16_t *const at[4] = {re, re + h, re + (h >> 1), im + (h >> 1)};
     for (int t = 0; t < ends; t++) {
-        EML_FFT_Q15_STORE(at[t], v[t], shift, mag);
+        EML_FFT_Q15_PUT(at[t], v[t], shift);
     }
     im[0] = 0;
     im[h] = 0;
