@@ -85,6 +85,16 @@ static inline int eml_fft_q15_shift_for(uint32_t u) {
 #define EML_FFT_Q15_BOUND4(m) (4u * ((m) + 1u))
 #define EML_FFT_Q15_BOUND4W(m) (((m) + 1u) * 42950u + 4u)
 
+// The bit reversal of i + 1 for j, the bit reversal of i (n a power of two).
+static inline int eml_fft_q15_next_reversed(int j, int n) {
+    int m = n >> 1;
+    while (j & m) {
+        j ^= m;
+        m >>= 1;
+    }
+    return j | m;
+}
+
 // Bit reversal in place; returns the OR of all magnitudes.
 static inline uint32_t eml_fft_q15_bitreverse(int16_t *re, int16_t *im, int n) {
     uint32_t mag = 0;
@@ -98,12 +108,7 @@ static inline uint32_t eml_fft_q15_bitreverse(int16_t *re, int16_t *im, int n) {
             re[j] = (int16_t)a;
             im[j] = (int16_t)b;
         }
-        int m = n >> 1;
-        while (j & m) {
-            j ^= m;
-            m >>= 1;
-        }
-        j |= m;
+        j = eml_fft_q15_next_reversed(j, n);
     }
     return mag;
 }
@@ -548,12 +553,7 @@ static inline int eml_fft_q15_rfft(const EmlFFTQ15 *fft, const int16_t *x, int16
         mag |= EML_FFT_Q15_MAG(a) | EML_FFT_Q15_MAG(b);
         re[j] = (int16_t)a;
         im[j] = (int16_t)b;
-        int m = h >> 1;
-        while (j & m) {
-            j ^= m;
-            m >>= 1;
-        }
-        j |= m;
+        j = eml_fft_q15_next_reversed(j, h);
     }
     const int e = h < 2 ? 0 : eml_fft_q15_passes(fft, re, im, h, mag, 1);
     const int s = eml_fft_q15_shift_for(eml_fft_q15_split_max(fft, re, im, h));
