@@ -111,27 +111,23 @@ static mp_obj_t mel_new(size_t n_args, const mp_obj_t *pos, mp_map_t *kw) {
     mp_arg_val_t v[N_ARGS];
     mel_parse(n_args, pos, kw, v);
     const EmlMelConfig c = mel_config(v);
-    int n_weights = 0, empty = -1;
-    const EmlError err = eml_mel_weights_count(&c, &n_weights, &empty);
+    mel_obj_t *o = EMLMP_NEW_OBJ(mel_obj_t, &mel_type, "the mel object");
+    o->sr = v[ARG_sr].u_obj;
+    const int n = c.n_fft;
+    float *twiddles = EMLMP_NEW(float, n, "the mel FFT twiddles");
+    float *samples = EMLMP_NEW(float, n, "the mel sample buffer");
+    float *spectrum = EMLMP_NEW(float, n + 2, "the mel spectrum");
+    uint16_t *bands = EMLMP_NEW(uint16_t, c.n_mels + 2, "the mel filter bands");
+    float *ramps = EMLMP_NEW(float, n / 2 + 1, "the mel filter ramps");
+    float *scales = c.slaney_norm ? EMLMP_NEW(float, c.n_mels, "the mel filter scales") : NULL;
+    const EmlError err = eml_mel_init(&o->mel, &c, twiddles, samples, spectrum, bands, ramps, scales);
     if (err == EmlSizeMismatch) {
         EMLMP_RAISE(&mp_type_ValueError, "n_mels %d too large for n_fft %d: filter %d is empty",
-                    EMLMP_INT(c.n_mels), EMLMP_INT(c.n_fft), EMLMP_INT(empty));
+                    EMLMP_INT(c.n_mels), EMLMP_INT(c.n_fft), EMLMP_INT(eml_mel_empty_filter(&o->mel)));
     }
     if (err != EmlOk) {
         EMLMP_RAISE(&mp_type_ValueError, "mel config: %s", EMLMP_STR(eml_error_str(err)));
     }
-    mel_obj_t *o = EMLMP_NEW_OBJ(mel_obj_t, &mel_type, "the mel object");
-    o->sr = v[ARG_sr].u_obj;
-    const int n = c.n_fft, bins = n / 2 + 1;
-    float *twiddles = EMLMP_NEW(float, n, "the mel FFT twiddles");
-    float *samples = EMLMP_NEW(float, n, "the mel sample buffer");
-    float *frame = EMLMP_NEW(float, n, "the mel frame");
-    float *re = EMLMP_NEW(float, bins, "the mel spectrum");
-    float *im = EMLMP_NEW(float, bins, "the mel spectrum");
-    uint16_t *starts = EMLMP_NEW(uint16_t, c.n_mels, "the mel filter starts");
-    uint16_t *lengths = EMLMP_NEW(uint16_t, c.n_mels, "the mel filter lengths");
-    float *weights = EMLMP_NEW(float, n_weights, "the mel filter weights");
-    eml_mel_init(&o->mel, &c, twiddles, samples, frame, re, im, starts, lengths, weights);
     return MP_OBJ_FROM_PTR(o);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(mel_new_obj, 0, mel_new);
