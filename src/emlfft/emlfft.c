@@ -8,8 +8,9 @@
 
 typedef struct {
     mp_obj_base_t base;
-    // Both twiddle tables are allocated at construction (length n each,
-    // owned by this object); the q15 one is rounded from the float one.
+    // Both twiddle tables are allocated at construction (n floats and
+    // eml_fft_q15_twiddles_length(n) int16, owned by this object); the q15
+    // one is rounded from the float one.
     EmlFFT fft;
     EmlFFTQ15 fft_q15;
 } fft_obj_t;
@@ -52,7 +53,7 @@ static mp_obj_t fft_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_
     }
     fft_obj_t *o = EMLMP_NEW_OBJ(fft_obj_t, type, "the FFT object");
     float *twiddles = EMLMP_NEW(float, n, "the FFT twiddles");
-    int16_t *twiddles_q15 = EMLMP_NEW(int16_t, n, "the q15 FFT twiddles");
+    int16_t *twiddles_q15 = EMLMP_NEW(int16_t, eml_fft_q15_twiddles_length((int)n), "the q15 FFT twiddles");
     if (eml_fft_init(&o->fft, (int)n, twiddles) != EmlOk ||
         eml_fft_q15_init(&o->fft_q15, &o->fft, twiddles_q15) != EmlOk) {
         mp_raise_ValueError(MP_ERROR_TEXT("fft init failed"));

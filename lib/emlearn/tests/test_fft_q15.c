@@ -1,7 +1,8 @@
 // Host tests of eml_fft_q15.h: complex and real q15 FFTs with block
 // floating point against a double-precision FFT of the same int16 input,
 // as SNR = 10 log10(sum |ref|^2 / sum |err|^2), for noise and tones at full
-// scale and at -30 dBFS, n = 2..4096.
+// scale and at -30 dBFS, n = 2..4096, and the int16 extremes, where a pass
+// grows the most.
 #include <math.h>
 #include <string.h>
 #include "eml_fft_q15.h"
@@ -9,7 +10,7 @@
 
 #define NMAX 4096
 static float ftw[NMAX];
-static int16_t qtw[NMAX];
+static int16_t qtw[6 * (NMAX / 4)];
 static int16_t re[NMAX + 1], im[NMAX + 1], x[NMAX];
 static double dre[NMAX], dim[NMAX];
 
@@ -133,14 +134,40 @@ int main(void) {
         }
     }
     printf("worst SNR n=16..%d: %.1f dB full scale, %.1f dB at -30 dBFS\n", NMAX, worst[0], worst[1]);
-    // the twiddle for k = 0 is exact; the others within half a q15 step
+    // the int16 extremes (the largest growth a pass can see): no overflow
+    for (int n = 16; n <= NMAX; n *= 4) {
+        EmlFFT ff;
+        EmlFFTQ15 fq;
+        CHECK(eml_fft_init(&ff, n, ftw) == EmlOk);
+        CHECK(eml_fft_q15_init(&fq, &ff, qtw) == EmlOk);
+        for (int t = 0; t < n; t++) {
+            re[t] = x[t] = (t * 7 + t / 3) % 5 < 2 ? 32767 : -32768;
+            im[t] = -32768;
+            dre[t] = re[t];
+            dim[t] = im[t];
+        }
+        dfft(dre, dim, n);
+        const int e = eml_fft_q15_forward(&fq, re, im);
+        CHECK(snr(re, im, e, n) >= 60.0);
+        for (int t = 0; t < n; t++) {
+            dre[t] = x[t];
+            dim[t] = 0;
+        }
+        dfft(dre, dim, n);
+        CHECK(snr(re, im, eml_fft_q15_rfft(&fq, x, re, im), n / 2 + 1) >= 60.0);
+    }
+    // w^j, w^2j, w^3j for each j, within half a q15 step (1 clamped to 32767)
     EmlFFT ff;
     EmlFFTQ15 fq;
     CHECK(eml_fft_init(&ff, 64, ftw) == EmlOk);
     CHECK(eml_fft_q15_init(&fq, &ff, qtw) == EmlOk);
-    for (int k = 0; k < 32; k++) {
-        CHECK(fabs(qtw[2 * k] - fmin(32767, 32768 * cos(2 * PI * k / 64))) <= 0.5);
-        CHECK(fabs(qtw[2 * k + 1] - fmin(32767, 32768 * sin(2 * PI * k / 64))) <= 0.5);
+    CHECK(eml_fft_q15_twiddles_length(64) == 96);
+    for (int j = 0; j < 16; j++) {
+        for (int m = 1; m <= 3; m++) {
+            const double a = 2 * PI * m * j / 64;
+            CHECK(fabs(qtw[6 * j + 2 * m - 2] - fmin(32767, 32768 * cos(a))) <= 0.5);
+            CHECK(fabs(qtw[6 * j + 2 * m - 1] - fmin(32767, 32768 * sin(a))) <= 0.5);
+        }
     }
     CHECK(eml_fft_q15_init(&fq, &ff, NULL) == EmlBadArgument);
     TEST_DONE("eml_fft_q15");
