@@ -585,8 +585,15 @@ static inline void eml_trees_set_input_int16(EmlTrees *t, const int16_t *x) {
 // Whether decision node n sends the input left (x[feature] <= threshold).
 // wide: 0 when the model has at most 256 features (the feature's high byte
 // is 0); a constant in every caller, so each walk is compiled twice.
+// The low byte is read as a byte where that is the first one (one load
+// instead of a load and a mask on Thumb-1).
 EML_TREES_HOT int eml_trees_goes_left(const EmlTreesValue *in, const EmlTreesNode *n, int wide) {
-    const int32_t feature = wide ? ((n->child[0] & 0xff) | ((n->child[1] & 0x7f) << 8)) : (n->child[0] & 0xff);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const int32_t low = *(const uint8_t *)&n->child[0];
+#else
+    const int32_t low = n->child[0] & 0xff;
+#endif
+    const int32_t feature = wide ? (low | ((n->child[1] & 0x7f) << 8)) : low;
 #if EML_TREES_FLOAT_COMPARE
     return in[feature] <= n->split.threshold;
 #else
@@ -825,20 +832,66 @@ static inline int eml_trees_fixed_walk(const EmlTrees *t) {
     return 0;
 }
 
-EML_TREES_HOT int64_t eml_trees_add_fixed(const EmlTrees *t, int32_t first, int32_t end, int64_t sum, int walk) {
+// sum plus the fixed-point leaf values of trees first..end-1, as found in
+// t->reached.
+EML_TREES_HOT int64_t eml_trees_add_reached(const EmlTrees *t, int32_t first, int32_t end, int64_t sum) {
     const int32_t *fixed = (const int32_t *)t->leaves;
     for (int32_t tree = first; tree < end; tree++) {
-        sum += fixed[walk ? eml_trees_walk_from(t, t->roots[tree], walk == 2) : t->reached[tree]];
+        sum += fixed[t->reached[tree]];
     }
     return sum;
+}
+
+// Where a walk from node offset (or leaf) i ends: -k-1 for leaf k.
+EML_TREES_HOT int32_t eml_trees_descend(const EmlTreesNode *nodes, const EmlTreesValue *in, int32_t i, int wide) {
+    while (i >= 0) {
+        const EmlTreesNode *n = eml_trees_node(nodes, i);
+        i = (eml_trees_goes_left(in, n, wide) ? n->child[0] : n->child[1]) >> 8;
+    }
+    return i;
+}
+
+// The same for models of at most 256 features, out of line: its few live
+// values then stay in registers on Thumb-1.
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32_t eml_trees_descend_narrow(const EmlTreesNode *nodes, const EmlTreesValue *in, int32_t i) {
+    return eml_trees_descend(nodes, in, i, 0);
+}
+
+// The same sum, walking each tree from its root (roots to end, at most
+// EML_TREES_WALK_CHUNK trees) on the way.
+#define EML_TREES_WALK_CHUNK 32768
+EML_TREES_HOT int64_t eml_trees_add_walked(const EmlTreesNode *nodes, const EmlTreesValue *in, const int32_t *roots,
+                                           const int32_t *end, const int32_t *fixed, int64_t sum, int wide) {
+    // two int32 sums of the leaves' high and low 16 bits: no overflow for
+    // up to EML_TREES_WALK_CHUNK trees
+    int32_t high = 0, low = 0;
+    for (; roots < end; roots++) {
+        const int32_t i = wide ? eml_trees_descend(nodes, in, *roots, 1) : eml_trees_descend_narrow(nodes, in, *roots);
+        const int32_t v = fixed[~i];
+        high += v >> 16;
+        low += v & 0xffff;
+    }
+    return sum + (int64_t)high * 65536 + low;
 }
 
 // sum plus the fixed-point leaf values of trees first..end-1 (walk: as
 // eml_trees_fixed_walk returned).
 static inline int64_t eml_trees_fixed_sum(const EmlTrees *t, int32_t first, int32_t end, int64_t sum, int walk) {
-    return (walk == 1)   ? eml_trees_add_fixed(t, first, end, sum, 1)
-           : (walk == 2) ? eml_trees_add_fixed(t, first, end, sum, 2)
-                         : eml_trees_add_fixed(t, first, end, sum, 0);
+    if (walk == 0) {
+        return eml_trees_add_reached(t, first, end, sum);
+    }
+    const int32_t *fixed = (const int32_t *)t->leaves;
+    const EmlTreesValue *in = eml_trees_input(t);
+    while (first < end) {
+        const int32_t stop = (end - first > EML_TREES_WALK_CHUNK) ? first + EML_TREES_WALK_CHUNK : end;
+        sum = (walk == 1) ? eml_trees_add_walked(t->nodes, in, t->roots + first, t->roots + stop, fixed, sum, 0)
+                          : eml_trees_add_walked(t->nodes, in, t->roots + first, t->roots + stop, fixed, sum, 1);
+        first = stop;
+    }
+    return sum;
 }
 
 // Boosting: out[k] = base[k] + the leaf values of output k's trees, added

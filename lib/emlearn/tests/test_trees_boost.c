@@ -169,6 +169,41 @@ static void test_shift(void) {
     CHECK(eml_trees_finish(&m.t, &bad) == EmlOutOfRange && bad == -1);
 }
 
+// More trees than one chunk of the split 16-bit sums (one-tree-at-a-time
+// walks): leaves of +-(1 - 2^-24), whose low 16 bits in fixed point are
+// 0xff80 (positive), would overflow the low sum in one chunk.
+static void test_many_trees(void) {
+    enum { N = 40000 };
+    static int32_t roots[N], reached[N];
+    static EmlTreesNode nodes[1];
+    const float one = 0.99999994f;
+    uint32_t leaves[2] = {bits_of(-one), bits_of(one)}, sums[1];
+    int32_t keys[1];
+    int64_t base_fixed[1];
+    const float base = 0.0f;
+    EmlTrees t;
+    CHECK(eml_trees_init(&t, nodes, 1, roots, N, leaves, 2) == EmlOk);
+    CHECK(eml_trees_set_features(&t, 1) == EmlOk && eml_trees_set_classes(&t, 0) == EmlOk);
+    CHECK(eml_trees_set_kind(&t, EML_TREES_BOOST, EML_TREES_IDENTITY) == EmlOk);
+    CHECK(eml_trees_add_leaf(&t, &leaves[0], 1) == EmlOk && eml_trees_add_leaf(&t, &leaves[1], 1) == EmlOk);
+    for (int i = 0; i < N; i++) {
+        CHECK(eml_trees_add_root(&t, (i % 8 == 0) ? -1 : -2) == EmlOk);
+    }
+    t.keys = keys;
+    t.sums = sums;
+    t.reached = reached;
+    t.base = &base;
+    t.n_base = 1;
+    t.base_fixed = base_fixed;
+    int32_t bad;
+    CHECK(eml_trees_finish(&t, &bad) == EmlOk);
+    const float x[1] = {0.0f};
+    float margin;
+    eml_trees_set_input_float(&t, x);
+    eml_trees_margins(&t, &margin);
+    CHECK(margin == (float)(30000.0 * one));
+}
+
 // int16: x0 <= 5 ? (x1 <= -7 ? leaf 0 : leaf 1) : leaf 1
 static void test_int16(void) {
     Model m;
@@ -199,6 +234,7 @@ int main(void) {
     test_isolation();
     test_fixed();
     test_shift();
+    test_many_trees();
     test_int16();
 #ifdef TEST_TREES_VARIANT
     TEST_DONE(TEST_TREES_VARIANT);
