@@ -9,6 +9,14 @@ TOP := $(CURDIR)
 VENV ?= $(TOP)/.venv
 PY := $(VENV)/bin/python
 CACHE ?= $(TOP)/build/cache
+# The venv's interpreter: the first that runs of python3.12, python3.13 (on
+# PATH, or the newest under `pyenv root`), else python3. librosa 1.0, the
+# reference of emlmel's tests, needs 3.12 (requirements.txt). PYTHON=... overrides.
+PYTHON ?= $(shell for p in python3.12 python3.13 \
+	$$(for v in 3.12 3.13; do ls -d $$(pyenv root 2>/dev/null)/versions/$$v.*/bin/python3 2>/dev/null | sort -rV; done) python3; do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { echo $$p; exit; }; done; echo python3)
+# The running version of an interpreter, to recreate a venv made by another.
+pyver = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 
 # MicroPython's py/ and tools/ come from the pinned sdist of mpy-cross-v6-3,
 # unless the user gives a checkout with MPY_DIR=...
@@ -24,7 +32,7 @@ all: modules
 
 venv: $(VENV)/.done
 $(VENV)/.done: requirements.txt pyproject.toml
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(if $(filter-out $(call pyver,$(PYTHON)),$(call pyver,$(PY))),--clear) $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
 	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | grep -v '^WARNING: Location' || true
 	$(PY) -c "import emlearn_micropython, sklearn, elftools"
@@ -45,7 +53,7 @@ modules: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
 	@case $(ARCH) in armv7em*) $(MAKE) --no-print-directory -C tools/abiprobe ARCH=$(ARCH);; esac
 
 demo: modules
-	$(PY) -m emlearn_micropython.demo --micropython $(MICROPYTHON)
+	$(PY) -m emlearn_micropython.demo --micropython $(MICROPYTHON) --out build/demo
 
 test-c: $(VENV)/.done
 	$(MAKE) --no-print-directory -C lib/emlearn/tests

@@ -93,18 +93,25 @@ static inline void *emlmp_alloc_obj(size_t size, const mp_obj_type_t *type, cons
     return base;
 }
 
-// The items of `obj`, which must be an array with typecode `tc` (one of
-// f i I h H b B), writable if `writable`, of `length` items (or
-// EMLMP_ANY_LENGTH); `name` is the argument's name for the message.
-// `*n_items`, when not NULL, gets the item count. Raises TypeError
-// "x must be array('f')" for another type or typecode (or a read-only
-// buffer when writable), ValueError "x must be array('f') of length 4, got 3".
-static inline void *emlmp_array(mp_obj_t obj, char tc, bool writable, size_t length,
-                                const char *name, size_t *n_items) {
+// The items of `obj`, which must be an array with typecode `a` or `b` (the
+// same twice for one; each one of f i I h H b B), writable if `writable`,
+// of `length` items (or EMLMP_ANY_LENGTH); `name` is the argument's name
+// for the message. `*n_items` and `*found`, when not NULL, get the item
+// count and the typecode. Raises TypeError "x must be array('f')" (or
+// "x must be array('f') or array('h')") for another type or typecode (or a
+// read-only buffer when writable), ValueError "x must be array('f') of
+// length 4, got 3". One buffer lookup: fit for hot paths.
+static inline void *emlmp_array_of(mp_obj_t obj, char a, char b, bool writable, size_t length,
+                                   const char *name, size_t *n_items, char *found) {
     mp_buffer_info_t buf;
-    if (!mp_get_buffer(obj, &buf, writable ? MP_BUFFER_RW : MP_BUFFER_READ) || buf.typecode != tc) {
-        EMLMP_RAISE(&mp_type_TypeError, "%s must be array('%c')", EMLMP_STR(name), EMLMP_INT(tc));
+    if (!mp_get_buffer(obj, &buf, writable ? MP_BUFFER_RW : MP_BUFFER_READ) || (buf.typecode != a && buf.typecode != b)) {
+        if (a == b) {
+            EMLMP_RAISE(&mp_type_TypeError, "%s must be array('%c')", EMLMP_STR(name), EMLMP_INT(a));
+        }
+        EMLMP_RAISE(&mp_type_TypeError, "%s must be array('%c') or array('%c')", EMLMP_STR(name),
+                    EMLMP_INT(a), EMLMP_INT(b));
     }
+    const char tc = (char)buf.typecode;
     // log2 of the item size: shifts, no division on any call
     const unsigned shift = (tc == 'f' || tc == 'i' || tc == 'I') ? 2 : (tc == 'h' || tc == 'H') ? 1 : 0;
     if (length != EMLMP_ANY_LENGTH && (buf.len >> shift) != length) {
@@ -114,7 +121,16 @@ static inline void *emlmp_array(mp_obj_t obj, char tc, bool writable, size_t len
     if (n_items != NULL) {
         *n_items = buf.len >> shift;
     }
+    if (found != NULL) {
+        *found = tc;
+    }
     return buf.buf;
+}
+
+// emlmp_array_of for one typecode `tc`.
+static inline void *emlmp_array(mp_obj_t obj, char tc, bool writable, size_t length,
+                                const char *name, size_t *n_items) {
+    return emlmp_array_of(obj, tc, tc, writable, length, name, n_items, NULL);
 }
 
 #endif  // EMLMP_H

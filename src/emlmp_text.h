@@ -48,4 +48,22 @@ static inline size_t emlmp_bom(const char *s, size_t len) {
     return (len >= 3 && (uint8_t)s[0] == 0xef && (uint8_t)s[1] == 0xbb && (uint8_t)s[2] == 0xbf) ? 3 : 0;
 }
 
+// Line `line_no` (from 1) of a file: the text `readline` (the file's bound
+// readline method: str or bytes) returns, without the UTF-8 byte order mark
+// an editor may put before line 1. *len is 0 at the end of the file.
+static inline const char *emlmp_readline(mp_obj_t readline, mp_int_t line_no, size_t *len) {
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(mp_call_function_n_kw(readline, 0, 0, NULL), &buf, MP_BUFFER_READ);
+    const size_t bom = (line_no == 1) ? emlmp_bom(buf.buf, buf.len) : 0;
+    *len = buf.len - bom;
+    return (const char *)buf.buf + bom;
+}
+
+// A float32 field that must be finite: nan and inf are refused by name, so
+// that they never reach a computation whose error would blame the input.
+static inline NORETURN void emlmp_not_finite(mp_int_t line_no, mp_int_t field) {
+    EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d is not a finite float32 (nan or inf)",
+                EMLMP_INT(line_no), EMLMP_INT(field));
+}
+
 #endif // EMLMP_TEXT_H

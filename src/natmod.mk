@@ -28,9 +28,9 @@ endif
 .DEFAULT_GOAL := dist
 include $(MPY_DIR)/py/dynruntime.mk
 
-# Rebuild when a core header or the shared glue header src/emlmp.h changes
+# Rebuild when a core header or a shared glue header src/*.h changes
 # (dynruntime.mk tracks only the .c files).
-$(SRC_O): $(wildcard $(TOP)/lib/emlearn/*.h) $(TOP)/src/emlmp.h
+$(SRC_O): $(wildcard $(TOP)/lib/emlearn/*.h) $(wildcard $(TOP)/src/*.h)
 
 # dynruntime.mk sets these plainly; recipes expand them late, so override here.
 PYTHON := $(VENV)/bin/python

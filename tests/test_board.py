@@ -105,7 +105,9 @@ def test_memory_error_on_small_heap_is_an_exception(device):
     try:
         out = small.run(SMALL_HEAP)
         res = {tuple(r[:2]) if r[0] == 'model' else r[0]: r[-1] for r in out.results}
-        assert 48 * 1024 < res['free'] < 64 * 1024   # the rest: the VM and emltest's helpers
+        # the rest: the VM, emltest's helpers and emlneighbors' code (13 KB on armv6m since
+        # classes, load_model and distance weights; measured 47,696 bytes free on qemu-m3)
+        assert 40 * 1024 < res['free'] < 64 * 1024
         assert res[('model', 50000)][0] == 'MemoryError'   # 6.6 MB model
         assert res[('model', 200)] == 'ok'                  # 26 KB
         assert res['bytearray'][0] == 'MemoryError'

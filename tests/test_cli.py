@@ -66,3 +66,56 @@ def test_cli_run_shows_the_device_traceback_with_the_users_file(tmp_path):
     assert proc.stderr.startswith('emlearn-mp run: error: ')
     assert f'File "{script}", line 2' in proc.stderr and 'ValueError: boom' in proc.stderr
     assert 'main.py' not in proc.stderr and 'cli.py' not in proc.stderr
+
+
+
+@pytest.fixture(scope='module')
+def saved(tmp_path_factory):
+    """Files `emlearn-mp convert` reads: fitted estimators (pickle, joblib)
+    and misfits; (folder, forest, mlp, calibration rows)."""
+    import pickle
+
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.neural_network import MLPClassifier
+    folder = tmp_path_factory.mktemp('convert')
+    X, y = load_iris(return_X_y=True)
+    forest = RandomForestClassifier(n_estimators=3, max_depth=3, random_state=0).fit(X, y)
+    mlp = MLPClassifier((5,), max_iter=300, random_state=0).fit(X, y)
+    joblib.dump(forest, folder / 'forest.joblib')
+    for name, obj in [('mlp.pkl', mlp), ('dict.pkl', {'a': 1}), ('knr.pkl', KNeighborsRegressor().fit(X, y))]:
+        (folder / name).write_bytes(pickle.dumps(obj))
+    (folder / 'text.pkl').write_text('not a pickle\n')
+    np.save(folder / 'X.npy', X[:40].astype(np.float32))
+    return folder, forest, mlp, X[:40].astype(np.float32)
+
+
+def test_convert_writes_what_convert_writes(saved, monkeypatch):
+    from emlearn_micropython import convert
+    from emlearn_micropython.cli import main
+    folder, forest, mlp, calibration = saved
+    assert cli('convert', 'forest.joblib', 'forest.csv', '--name', 'iris', cwd=folder).returncode == 0
+    assert (folder / 'forest.csv').read_text() == convert(forest).save(name='iris')
+    monkeypatch.chdir(folder)
+    assert main(['convert', 'mlp.pkl', 'mlp.net', '--dtype', 'int8', '--calibration', 'X.npy']) == 0
+    convert(mlp, dtype='int8', calibration=calibration).save(str(folder / 'expected.net'))
+    assert (folder / 'mlp.net').read_text() == (folder / 'expected.net').read_text()
+
+
+@pytest.mark.parametrize('args, message', [
+    (['missing.pkl', 'x.csv'], 'No such file or directory: missing.pkl'),
+    (['text.pkl', 'x.csv'], 'text.pkl is not a pickle or joblib file'),
+    (['dict.pkl', 'x.csv'], 'dict.pkl holds a dict, not a fitted estimator'),
+    (['knr.pkl', 'x.csv'], 'unsupported estimator KNeighborsRegressor: expected one of '),
+    (['forest.joblib', 'x.csv', '--calibration', 'X.npy'], 'RandomForestClassifier does not take --calibration'),
+    (['mlp.pkl', 'x.net', '--name', 'a'], 'MLPClassifier files have no name: drop --name'),
+])
+def test_convert_errors_are_one_line(saved, monkeypatch, capsys, args, message):
+    from emlearn_micropython.cli import main
+    monkeypatch.chdir(saved[0])
+    assert main(['convert', *args]) == 2      # an exception here would be a host traceback
+    err = capsys.readouterr().err
+    assert err.startswith(f'emlearn-mp convert: error: {message}') and len(err.splitlines()) == 1, err
+    assert not (saved[0] / 'x.csv').exists() and not (saved[0] / 'x.net').exists()

@@ -113,6 +113,8 @@ for name in names:
 
 model = emltrees.new(1, 2)
 attempt('predict-before-load', model.predict, array.array('f', [0, 0]))
+attempt('counts-before-load', lambda: model.n_features)
+attempt('classes-before-load', lambda: model.classes)
 with open('ok.csv', 'rb') as f:
     emltrees.load_model(model, f)
 attempt('counts', lambda: [model.n_features, model.n_classes, model.n_trees, model.n_nodes, model.n_leaves, model.leaf_words])
@@ -132,6 +134,7 @@ attempt('proba-out-short', model.predict_proba, array.array('f', [0, 0]), array.
 attempt('proba-out-type', model.predict_proba, array.array('f', [0, 0]), array.array('d', [0, 0]))
 attempt('reload-bad', emltrees.load_model, model, Lines('f,2\\nc,2\\nn,0'))
 attempt('predict-after-bad-load', model.predict, array.array('f', [0, 0]))
+attempt('counts-after-bad-load', lambda: model.n_classes)
 attempt('readline-int', emltrees.load_model, model, type('R', (), {'readline': lambda self: 5})())
 attempt('no-readline', emltrees.load_model, model, 5)
 attempt('not-a-model', emltrees.load_model, 5, Lines('f,2'))
@@ -195,16 +198,21 @@ def test_bad_input_raises_clear_exceptions(device):
     assert got['load-int16_late'][1].startswith('line 9: f, c, k, d and lb must come before')
     assert got['load-scaler_length'][1] == 'line 4: scaler needs one value per feature'
 
-    assert got['predict-before-load'][0] == 'ValueError'
+    no_model = ['ValueError', 'no model loaded: call emltrees.load_model first']
+    assert got['predict-before-load'] == got['counts-before-load'] == got['classes-before-load'] == no_model
+    assert got['counts-after-bad-load'] == no_model
     assert got['counts'] == ['ok', [2, 2, 1, 2, 3, 5]]
     assert got['predict-ok'] == ['ok', 0] and got['predict-h'] == ['ok', 1]
-    for name in ('predict-d', 'predict-i', 'predict-bytes', 'predict-short', 'predict-long'):
-        assert got[name][0] == 'ValueError' and "array('f')" in got[name][1], (name, got[name])
+    for name in ('predict-d', 'predict-i', 'predict-bytes'):   # a wrong typecode is not a length
+        assert got[name] == ['TypeError', "x must be array('f') or array('h')"], (name, got[name])
+    assert got['predict-short'] == ['ValueError', "x must be array('f') of length 2, got 1"]
+    assert got['predict-long'] == ['ValueError', "x must be array('f') of length 2, got 3"]
     assert got['predict-list'][0] == 'TypeError'
     assert got['predict-nan'] == ['ValueError', 'x contains nan']
     assert got['predict-inf'] == ['ok', 0]
     assert got['proba-ok'] == ['ok', [0.5, 0.5]]
-    assert got['proba-out-short'][0] == got['proba-out-type'][0] == 'ValueError'
+    assert got['proba-out-short'] == ['ValueError', "out must be array('f') of length 2, got 1"]
+    assert got['proba-out-type'] == ['TypeError', "out must be array('f')"]
     assert got['reload-bad'][0] == 'ValueError' and got['predict-after-bad-load'][0] == 'ValueError'
     assert got['readline-int'][0] == 'TypeError' and got['no-readline'][0] == 'AttributeError'
     assert got['not-a-model'][0] == got['not-a-model-obj'][0] == 'TypeError'

@@ -12,6 +12,7 @@ COMMANDS = {
     'deploy': 'emlearn_micropython.deploy',
     'inspect': 'emlearn_micropython.build.inspect_mpy',
     'bench': 'emlearn_micropython.bench.cli',
+    'convert': 'emlearn_micropython.convert_file',
 }
 
 

@@ -4,13 +4,15 @@
 // values. Optional derived channels: the magnitude (L2 norm over the input
 // channels, per frame) and the jerk (first differences) of every channel.
 //
-// Every result is a fixed sequence of float32 operations (compensated sums in order,
-// no fused multiply-add, no libm, no division), so that a host twin in
-// numpy float32 (emlearn_micropython/export/features.py) gives the same
-// bits. Definitions (x: the m samples of a channel, n = window):
+// Every result is a fixed sequence of float32 operations (eml_f32.h's
+// blocked sums in order, no fused multiply-add, no libm, no division), so
+// that a host twin in numpy float32 (emlearn_micropython/export/features.py)
+// gives the same bits. Definitions (x: the m samples of a channel, n = window):
 //   mean, min, max; std = sqrt(sum((x-mean)^2) / m) (ddof 0);
 //   median, p10, p25, p75, p90: numpy.percentile's linear interpolation
-//     between order statistics found by selection (quickselect), iqr = p75-p25;
+//     between order statistics found by selection (eml_i32_rank) on integer
+//     keys in float order (eml_f32_key: -0 sorts below +0), iqr = p75-p25;
+//     min and max: the smallest and largest key;
 //   energy = sum(x^2) / m, rms = sqrt(energy), abs_mean = sum(|x|) / m;
 //   zcr: the count of i in 1..m-1 with (x[i-1] < 0) != (x[i] < 0), divided
 //     by m; mcr: the same with x < mean;
@@ -22,13 +24,14 @@
 //     equal-width bands: band b holds bins 1 + b*B/K .. 1 + (b+1)*B/K - 1
 //     (integer division, B = n/2); dominant_freq: the first k in 1..n/2 of
 //     the largest power. Spectral features need n a power of two.
-// int16 samples become float32 exactly; every sum is a compensated float32
-// sum, so int16 extremes cannot overflow (4096 * 2^30 = 2^42).
+// int16 samples become float32 exactly; every sum is an eml_f32 blocked sum,
+// so int16 extremes cannot overflow (4096 * 2^30 = 2^42). The magnitude of int16
+// frames is the sqrt of their exact integer sum of squares (rounded to float32
+// once); of float32 frames, of the float32 sum of squares in channel order.
 // A constant channel (max == min) has std, skew, kurtosis and corr 0.
 // A jerk channel has m = n - 1 samples; its spectrum is that of the n-1
 // differences at frames 1..n-1 (the Hann weight of frame 0 is 0).
-// sqrt(v) is eml_f32_sqrt: within 1 ulp, not always correctly rounded;
-// 1/m is correctly rounded (eml_f32.h).
+// sqrt(v) (eml_f32_sqrt) and 1/m are correctly rounded (eml_f32.h).
 #ifndef EML_FEATURES_H
 #define EML_FEATURES_H
 
@@ -111,7 +114,8 @@ typedef struct {
     int n_features;      // outputs of eml_features_compute
     float *data;         // total_channels * n: channel c at data + c * n
     float *stats;        // 2 * channels: mean and sum((x-mean)^2) (0 if constant) for corr
-    float *scratch;      // n: selection copy; spectral: 2n + 2 more after it (n windowed, n/2+1 real, n/2+1 imag)
+    float *scratch;      // n: a channel's keys, then the selection; spectral: 2n + 2 more after it (n windowed, n/2+1 real, n/2+1 imag)
+    int32_t *keys;       // the first n of scratch, as eml_f32_key values
     float *hann;         // n (spectral only); the FFT twiddles (n) follow
     EmlFFT fft;          // twiddles: n floats (spectral only)
     float inv_n, inv_n1; // 1/n and 1/(n-1), correctly rounded
@@ -165,6 +169,7 @@ static inline EmlError eml_features_init(EmlFeatures *f, int window, int channel
     f->data = buffer;
     f->stats = buffer + f->total_channels * window;
     f->scratch = f->stats + 2 * channels;
+    f->keys = (int32_t *)(void *)f->scratch;
     f->inv_n = eml_f32_reciprocal(window);
     f->inv_n1 = eml_f32_reciprocal(window - 1);
     f->hann = NULL;
@@ -203,61 +208,90 @@ static inline uint32_t eml_features_needs(const EmlFeatures *f) {
     return needs;
 }
 
-// The central moments, as float32 sums: d = x - mean,
-// d2 = d * d, m2 += d2, m3 += d2 * d, m4 += d2 * d2 (compensated sums).
+// The central moments, as eml_f32 blocked sums: d = x - mean, d2 = d * d,
+// m2 += d2, m3 += d2 * d, m4 += d2 * d2.
 static inline void eml_features_moments(const float *x, int m, EmlFeatureSums *s) {
     EmlF32Sum m2 = {0.0f, 0.0f}, m3 = {0.0f, 0.0f}, m4 = {0.0f, 0.0f};
-    for (int i = 0; i < m; i++) {
-        const float d = x[i] - s->mean, d2 = d * d;
-        eml_f32_add(&m2, d2);
-        eml_f32_add(&m3, d2 * d);
-        eml_f32_add(&m4, d2 * d2);
+    for (int i0 = 0; i0 < m; i0 += EML_F32_BLOCK) {
+        const int i1 = eml_f32_block_end(i0, m);
+        float b2 = 0.0f, b3 = 0.0f, b4 = 0.0f;
+        for (int i = i0; i < i1; i++) {
+            const float d = x[i] - s->mean, d2 = d * d;
+            b2 += d2;
+            b3 += d2 * d;
+            b4 += d2 * d2;
+        }
+        eml_f32_add(&m2, b2);
+        eml_f32_add(&m3, b3);
+        eml_f32_add(&m4, b4);
     }
     s->m2 = m2.s;
     s->m3 = m3.s;
     s->m4 = m4.s;
 }
 
-// The count of i in 1..m-1 with (x[i-1] < level) != (x[i] < level).
-static inline int eml_features_crossings(const float *x, int m, float level) {
+// The count of i in 1..m-1 with (x[i-1] < level) != (x[i] < level), from
+// the keys of x: x < level is keys < t, with t the key of -0 for a level 0.
+static inline int eml_features_crossings(const int32_t *keys, int m, float level) {
+    const int32_t t = eml_f32_key(level == 0.0f ? -0.0f : level);
     int count = 0;
     for (int i = 1; i < m; i++) {
-        count += (x[i - 1] < level) != (x[i] < level);
+        count += (keys[i - 1] < t) != (keys[i] < t);
     }
     return count;
 }
 
-static inline void eml_features_sums(const float *x, int m, float inv_m, uint32_t needs,
-                                     EmlFeatureSums *s) {
-    EmlF32Sum sum = {0.0f, 0.0f};
-    float lo = x[0], hi = x[0];
-    for (int i = 0; i < m; i++) {
-        eml_f32_add(&sum, x[i]);
-        lo = x[i] < lo ? x[i] : lo;
-        hi = x[i] > hi ? x[i] : hi;
+// One pass over x (m values): the blocked sums of x, and of x * x and |x|
+// when `needs` asks for them (else 0), the smallest and largest key; keys
+// gets eml_f32_key of each value.
+static inline void eml_features_raw(const float *x, int32_t *keys, int m, uint32_t needs, EmlFeatureSums *s) {
+    const int squares = (needs & (EML_FEATURES_BIT(EmlFeatureEnergy) | EML_FEATURES_BIT(EmlFeatureRms))) != 0;
+    const int abs = (needs & EML_FEATURES_BIT(EmlFeatureAbsMean)) != 0;
+    EmlF32Sum sum = {0.0f, 0.0f}, sq = {0.0f, 0.0f}, ab = {0.0f, 0.0f};
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
+    for (int i0 = 0; i0 < m; i0 += EML_F32_BLOCK) {
+        const int i1 = eml_f32_block_end(i0, m);
+        float b = 0.0f, b2 = 0.0f, ba = 0.0f;
+        for (int i = i0; i < i1; i++) {
+            const float v = x[i];
+            const int32_t k = eml_f32_key(v);
+            keys[i] = k;
+            lo = k < lo ? k : lo;
+            hi = k > hi ? k : hi;
+            b += v;
+            if (squares) {
+                b2 += v * v;
+            }
+            if (abs) {
+                ba += v < 0.0f ? -v : v;
+            }
+        }
+        eml_f32_add(&sum, b);
+        if (squares) {
+            eml_f32_add(&sq, b2);
+        }
+        if (abs) {
+            eml_f32_add(&ab, ba);
+        }
     }
-    s->mean = sum.s * inv_m;
-    s->min = lo;
-    s->max = hi;
+    s->mean = sum.s;
+    s->squares = sq.s;
+    s->abs = ab.s;
+    s->min = eml_f32_from_key(lo);
+    s->max = eml_f32_from_key(hi);
+}
+
+// The sums of x (m values); keys gets eml_f32_key of each value.
+static inline void eml_features_sums(const float *x, int32_t *keys, int m, float inv_m, uint32_t needs,
+                                     EmlFeatureSums *s) {
+    eml_features_raw(x, keys, m, needs, s);
+    s->mean *= inv_m;
+    s->m2 = s->m3 = s->m4 = 0.0f;
     if (needs & EML_FEATURES_CENTRED) {
         eml_features_moments(x, m, s);
     }
-    if (needs & (EML_FEATURES_BIT(EmlFeatureEnergy) | EML_FEATURES_BIT(EmlFeatureRms))) {
-        EmlF32Sum squares = {0.0f, 0.0f};
-        for (int i = 0; i < m; i++) {
-            eml_f32_add(&squares, x[i] * x[i]);
-        }
-        s->squares = squares.s;
-    }
-    if (needs & EML_FEATURES_BIT(EmlFeatureAbsMean)) {
-        EmlF32Sum abs = {0.0f, 0.0f};
-        for (int i = 0; i < m; i++) {
-            eml_f32_add(&abs, x[i] < 0.0f ? -x[i] : x[i]);
-        }
-        s->abs = abs.s;
-    }
-    s->zero_crossings = (needs & EML_FEATURES_BIT(EmlFeatureZcr)) ? eml_features_crossings(x, m, 0.0f) : 0;
-    s->mean_crossings = (needs & EML_FEATURES_BIT(EmlFeatureMcr)) ? eml_features_crossings(x, m, s->mean) : 0;
+    s->zero_crossings = (needs & EML_FEATURES_BIT(EmlFeatureZcr)) ? eml_features_crossings(keys, m, 0.0f) : 0;
+    s->mean_crossings = (needs & EML_FEATURES_BIT(EmlFeatureMcr)) ? eml_features_crossings(keys, m, s->mean) : 0;
 }
 
 // Percent P of the percentile kind (median: 50).
@@ -272,35 +306,36 @@ static inline int eml_features_percent(int kind) {
 }
 
 // Select the order statistics that the percentiles in `needs` read (ranks
-// P(m-1)/100 and the next one when it has a weight) in a: ascending ranks,
-// each selection on what lies above the previous rank.
-static inline void eml_features_order(float *a, int m, uint32_t needs) {
+// P(m-1)/100 and the next one when it has a weight) in the keys a, in
+// ascending ranks (eml_i32_rank).
+static inline void eml_features_order(int32_t *a, int m, uint32_t needs) {
     static const uint8_t kinds[5] = {EmlFeatureP10, EmlFeatureP25, EmlFeatureMedian, EmlFeatureP75, EmlFeatureP90};
     const uint32_t iqr = EML_FEATURES_BIT(EmlFeatureP25) | EML_FEATURES_BIT(EmlFeatureP75);
     needs |= (needs & EML_FEATURES_BIT(EmlFeatureIqr)) ? iqr : 0;
-    int lo = 0;
+    EmlI32Ranks ranks;
+    eml_i32_ranks_init(&ranks, a, m);
     for (int i = 0; i < 5; i++) {
         if (!(needs & EML_FEATURES_BIT(kinds[i]))) {
             continue;
         }
         const int pos = eml_features_percent(kinds[i]) * (m - 1), rank = pos / 100;
         const int last = pos % 100 ? rank + 1 : rank;
-        for (int r = rank > lo ? rank : lo; r <= last; r++) {
-            eml_f32_select(a, lo, m - 1, r);
-            lo = r + 1;
+        for (int r = rank > ranks.lo ? rank : ranks.lo; r <= last; r++) {
+            eml_i32_rank(&ranks, r);
         }
     }
 }
 
 // The percentile of `kind` from a after eml_features_order: numpy's linear
 // interpolation lo + frac * (hi - lo) with frac = (P(m-1) mod 100) * 0.01.
-static inline float eml_features_percentile(const float *a, int m, int kind) {
+static inline float eml_features_percentile(const int32_t *a, int m, int kind) {
     const int pos = eml_features_percent(kind) * (m - 1), rank = pos / 100, rem = pos % 100;
+    const float lo = eml_f32_from_key(a[rank]);
     if (rem == 0) {
-        return a[rank];
+        return lo;
     }
     const float frac = (float)rem * 0.01f;
-    return a[rank] + frac * (a[rank + 1] - a[rank]);
+    return lo + frac * (eml_f32_from_key(a[rank + 1]) - lo);
 }
 
 // Band energies and dominant frequency of x (n samples, full window) after
@@ -325,11 +360,7 @@ static inline float *eml_features_spectrum(EmlFeatures *f, const float *x, float
     }
     for (int b = 0; b < f->bands; b++) {
         const int k0 = 1 + b * bins / f->bands, k1 = 1 + (b + 1) * bins / f->bands;
-        EmlF32Sum e = {0.0f, 0.0f};
-        for (int k = k0; k < k1; k++) {
-            eml_f32_add(&e, re[k]);
-        }
-        *out++ = e.s;
+        *out++ = eml_f32_sum(re + k0, k1 - k0);
     }
     return out;
 }
@@ -358,8 +389,8 @@ static inline float *eml_features_channel(EmlFeatures *f, int c, uint32_t needs,
     const float *full = f->data + c * n, *x = full + derived;
     const int m = n - derived;
     const float inv_m = derived ? f->inv_n1 : f->inv_n;
-    EmlFeatureSums s = {0};
-    eml_features_sums(x, m, inv_m, needs, &s);
+    EmlFeatureSums s;
+    eml_features_sums(x, f->keys, m, inv_m, needs, &s);
     const int constant = !(s.max > s.min);
     const float r = constant || !(needs & EML_FEATURES_CENTRED) ? 0.0f : eml_f32_rsqrt(s.m2 * inv_m);
     if (c < f->channels) {
@@ -367,20 +398,17 @@ static inline float *eml_features_channel(EmlFeatures *f, int c, uint32_t needs,
         f->stats[2 * c + 1] = constant ? 0.0f : s.m2;
     }
     if (needs & EML_FEATURES_ORDER) {
-        for (int i = 0; i < m; i++) {
-            f->scratch[i] = x[i];
-        }
-        eml_features_order(f->scratch, m, needs);
+        eml_features_order(f->keys, m, needs);
     }
     for (int i = 0; i < f->n_kinds; i++) {
         const int kind = f->kinds[i];
         if (kind == EmlFeatureBand || kind == EmlFeatureDominantFreq) {
             out = eml_features_spectrum(f, full, s.mean, kind, out);
         } else if (kind == EmlFeatureIqr) {
-            *out++ = eml_features_percentile(f->scratch, m, EmlFeatureP75) -
-                     eml_features_percentile(f->scratch, m, EmlFeatureP25);
+            *out++ = eml_features_percentile(f->keys, m, EmlFeatureP75) -
+                     eml_features_percentile(f->keys, m, EmlFeatureP25);
         } else if (EML_FEATURES_BIT(kind) & EML_FEATURES_ORDER) {
-            *out++ = eml_features_percentile(f->scratch, m, kind);
+            *out++ = eml_features_percentile(f->keys, m, kind);
         } else if (kind != EmlFeatureCorr) {
             *out++ = eml_features_stat(&s, kind, inv_m, r);
         }
@@ -397,10 +425,38 @@ static inline float eml_features_corr(const EmlFeatures *f, int a, int b) {
     }
     const float *xa = f->data + a * f->window, *xb = f->data + b * f->window;
     EmlF32Sum sxy = {0.0f, 0.0f};
-    for (int i = 0; i < f->window; i++) {
-        eml_f32_add(&sxy, (xa[i] - ma) * (xb[i] - mb));
+    for (int i0 = 0; i0 < f->window; i0 += EML_F32_BLOCK) {
+        const int i1 = eml_f32_block_end(i0, f->window);
+        float b = 0.0f;
+        for (int i = i0; i < i1; i++) {
+            b += (xa[i] - ma) * (xb[i] - mb);
+        }
+        eml_f32_add(&sxy, b);
     }
     return (sxy.s * eml_f32_rsqrt(m2a)) * eml_f32_rsqrt(m2b);
+}
+
+// The sum of squares of one frame of C int16 samples, exact, then rounded
+// once: above 2^31 as hi 2^16 + lo, two exact floats whose sum rounds once
+// (no 64-bit conversion helper, which some archs lack).
+static inline float eml_features_squares16(const int16_t *frame, int C) {
+    int64_t acc = 0;
+    for (int c = 0; c < C; c++) {
+        acc += (int32_t)frame[c] * frame[c];
+    }
+    if (acc < INT32_MAX) {
+        return (float)(int32_t)acc;
+    }
+    return (float)(int32_t)(acc >> 16) * 65536.0f + (float)(int32_t)(acc & 0xffff);
+}
+
+// The float32 sum of squares, in channel order, of frame i of the channels.
+static inline float eml_features_squares32(const float *data, int n, int C, int i) {
+    float acc = 0.0f;
+    for (int c = 0; c < C; c++) {
+        acc += data[c * n + i] * data[c * n + i];
+    }
+    return acc;
 }
 
 // Channels from the interleaved frames (int16 s16 or float32 s32: the other
@@ -410,20 +466,18 @@ static inline EmlError eml_features_load(EmlFeatures *f, const int16_t *s16, con
     const int n = f->window, C = f->channels;
     int bad = 0;
     for (int i = 0; i < n; i++) {
-        for (int c = 0; c < C; c++) {
-            const float v = s16 ? (float)s16[i * C + c] : s32[i * C + c];
+        for (int c = 0; s16 && c < C; c++) {
+            f->data[c * n + i] = (float)s16[i * C + c];
+        }
+        for (int c = 0; s32 && c < C; c++) {
+            const float v = s32[i * C + c];
             bad |= !(v - v == 0.0f);
             f->data[c * n + i] = v;
         }
     }
-    if (f->magnitude) {
-        for (int i = 0; i < n; i++) {
-            float acc = 0.0f;
-            for (int c = 0; c < C; c++) {
-                acc += f->data[c * n + i] * f->data[c * n + i];
-            }
-            f->data[C * n + i] = eml_f32_sqrt(acc);
-        }
+    for (int i = 0; f->magnitude && i < n; i++) {
+        const float acc = s16 ? eml_features_squares16(s16 + i * C, C) : eml_features_squares32(f->data, n, C, i);
+        f->data[C * n + i] = eml_f32_sqrt(acc);
     }
     const int base = C + f->magnitude;
     for (int c = 0; f->jerk && c < base; c++) {

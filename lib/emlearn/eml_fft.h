@@ -211,15 +211,11 @@ static inline void eml_fft_forward(const EmlFFT *fft, float *re, float *im) {
     eml_fft_complex(fft, re, im, fft->length);
 }
 
-// Spectrum of n = fft->length real samples x (not modified): bins 0..n/2 go
-// to re[0..n/2] and im[0..n/2] (length n/2 + 1 each), as numpy.fft.rfft.
-// Packs x as n/2 complex values, transforms them, then splits the result.
-static inline void eml_fft_rfft(const EmlFFT *fft, const float *x, float *re, float *im) {
+// eml_fft_rfft in place on x already packed as n/2 complex values
+// (re[k] = x[2k], im[k] = x[2k+1], n = fft->length): transforms them, then
+// splits the result into bins 0..n/2 (re and im have room for n/2 + 1).
+static inline void eml_fft_rfft_packed(const EmlFFT *fft, float *re, float *im) {
     const int h = fft->length >> 1;
-    for (int k = 0; k < h; k++) {
-        re[k] = x[2 * k];
-        im[k] = x[2 * k + 1];
-    }
     eml_fft_complex(fft, re, im, h);
     const float r0 = re[0], i0 = im[0];
     re[0] = r0 + i0;
@@ -242,6 +238,16 @@ static inline void eml_fft_rfft(const EmlFFT *fft, const float *x, float *re, fl
         re[m] = er - wr;
         im[m] = wi - ei;
     }
+}
+
+// Spectrum of n = fft->length real samples x (not modified): bins 0..n/2 go
+// to re[0..n/2] and im[0..n/2] (length n/2 + 1 each), as numpy.fft.rfft.
+static inline void eml_fft_rfft(const EmlFFT *fft, const float *x, float *re, float *im) {
+    for (int k = 0; k < fft->length >> 1; k++) {
+        re[k] = x[2 * k];
+        im[k] = x[2 * k + 1];
+    }
+    eml_fft_rfft_packed(fft, re, im);
 }
 
 #ifdef __cplusplus

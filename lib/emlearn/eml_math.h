@@ -5,7 +5,7 @@
 // clamped to +-87). eml_math_reciprocal: 1/y within 2 ulp for normal
 // positive y whose reciprocal is normal. eml_math_log2 / eml_math_exp2:
 // exponent bits plus a polynomial (coefficients fitted for this file).
-// eml_math_sqrt: x * rsqrt(x) by Newton steps.
+// eml_math_rsqrt: 1/sqrt(x) by Newton steps; eml_math_sqrt: x * rsqrt(x).
 #ifndef EML_MATH_H
 #define EML_MATH_H
 
@@ -95,16 +95,20 @@ static inline float eml_math_exp2(float x) {
     return v.f;
 }
 
-// sqrt(x) for x >= 0 as x * rsqrt(x) (sqrt(0) = 0).
-static inline float eml_math_sqrt(float x) {
-    EmlFloatBits v = {x};
-    v.u = 0x5f3759dfu - (v.u >> 1);
-    float y = v.f;
+// 1/sqrt(x) for a normal x > 0: the classic first guess from the bits, then
+// three Newton steps y = y * (1.5 - ((0.5 x) * y) * y).
+static inline float eml_math_rsqrt(float x) {
+    float y = eml_text_bits_float(0x5f3759dfu - (eml_text_float_bits(x) >> 1));
     const float half = 0.5f * x;
     for (int k = 0; k < 3; k++) {
         y = y * (1.5f - half * y * y);
     }
-    return x * y;
+    return y;
+}
+
+// sqrt(x) for x >= 0 as x * rsqrt(x) (sqrt(0) = 0).
+static inline float eml_math_sqrt(float x) {
+    return x * eml_math_rsqrt(x);
 }
 
 #ifdef __cplusplus

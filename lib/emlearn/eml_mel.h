@@ -42,13 +42,18 @@ typedef struct {
     int n_bins;          // n_fft / 2 + 1
     EmlFFT fft;          // twiddles: n_fft floats (cos, sin pairs)
     float *samples;      // n_fft: the samples of the frame being filled
-    float *frame;        // n_fft: the windowed frame
-    float *re, *im;      // n_bins each: spectrum, then power in re
-    // Filter m has weights[offset_m .. offset_m + lengths[m]) for the bins
-    // starts[m] .. starts[m] + lengths[m] - 1, filters stored in order.
-    uint16_t *starts;    // n_mels
-    uint16_t *lengths;   // n_mels
-    float *weights;      // the sum of lengths (eml_mel_weights_count)
+    // n_fft + 2: re[0..n_bins) then im[0..n_bins). The windowed frame goes
+    // in packed (even samples in re, odd in im), the rfft runs in place,
+    // then the power (or magnitude) of bin k is in re[k].
+    float *spectrum;
+    // The filterbank. Band j (0..n_mels) holds the bins k with
+    // bands[j] <= k < bands[j + 1] (edge j <= k * sr / n_fft < edge j + 1),
+    // and ramps[k] is where bin k lies in its band, 0..1. Filter m rises over
+    // band m (weights ramps[k]) and falls over band m + 1 (weights
+    // 1 - ramps[k]), its sum then times scales[m] (Slaney norm; NULL: none).
+    uint16_t *bands;     // n_mels + 2
+    float *ramps;        // n_bins
+    float *scales;       // n_mels, or NULL when !slaney_norm
     int fill;            // samples held in `samples`, < n_fft between calls
     int skip;            // samples still to drop when hop > n_fft
 } EmlMel;
@@ -92,27 +97,6 @@ static inline float eml_mel_edge(const EmlMelConfig *c, int i) {
     return eml_mel_to_hz(lo + (float)i * step, c->htk);
 }
 
-// Weight of filter m at frequency hz (0 outside the triangle), and the
-// triangle's scale in `*scale` (Slaney norm or 1).
-typedef struct {
-    float f0, f2, inv_d0, inv_d1, scale;
-} EmlMelTriangle;
-
-static inline EmlMelTriangle eml_mel_triangle(const EmlMelConfig *c, int m) {
-    const float f0 = eml_mel_edge(c, m), f1 = eml_mel_edge(c, m + 1), f2 = eml_mel_edge(c, m + 2);
-    EmlMelTriangle t = {f0, f2, eml_math_reciprocal(f1 - f0), eml_math_reciprocal(f2 - f1), 1.0f};
-    if (c->slaney_norm) {
-        t.scale = 2.0f * eml_math_reciprocal(f2 - f0);
-    }
-    return t;
-}
-
-static inline float eml_mel_weight(const EmlMelTriangle *t, float hz) {
-    const float lower = (hz - t->f0) * t->inv_d0, upper = (t->f2 - hz) * t->inv_d1;
-    const float w = lower < upper ? lower : upper;
-    return w > 0.0f ? w : 0.0f;
-}
-
 // The spacing of the FFT bins in Hz: sr / n_fft (1/n_fft is exact).
 static inline float eml_mel_bin_width(const EmlMelConfig *c) {
     float inv_n = 1.0f;
@@ -120,24 +104,6 @@ static inline float eml_mel_bin_width(const EmlMelConfig *c) {
         inv_n *= 0.5f;
     }
     return c->sr * inv_n;
-}
-
-// First bin and count of the non-zero weights of filter m (triangle t):
-// the scan starts just below f0 and stops past f2.
-static inline void eml_mel_span(const EmlMelConfig *c, const EmlMelTriangle *t, int *start, int *length) {
-    const float width = eml_mel_bin_width(c);
-    int k = (int)(t->f0 * eml_math_reciprocal(width)) - 1;
-    k = k < 0 ? 0 : k;
-    *start = 0;
-    *length = 0;
-    for (; k <= c->n_fft / 2 && (float)k * width <= t->f2; k++) {
-        if (eml_mel_weight(t, (float)k * width) > 0.0f) {
-            if (*length == 0) {
-                *start = k;
-            }
-            *length = k - *start + 1;
-        }
-    }
 }
 
 static inline EmlError eml_mel_check(const EmlMelConfig *c) {
@@ -149,57 +115,73 @@ static inline EmlError eml_mel_check(const EmlMelConfig *c) {
     return EmlOk;
 }
 
-// The number of filterbank weights to allocate for `c`. EmlSizeMismatch
-// when a filter has no non-zero weight (too many mels for n_fft: librosa
-// warns), in which case *empty_filter says which.
-static inline EmlError eml_mel_weights_count(const EmlMelConfig *c, int *count, int *empty_filter) {
-    EML_CHECK(eml_mel_check(c));
-    *count = 0;
-    for (int m = 0; m < c->n_mels; m++) {
-        int start, length;
-        const EmlMelTriangle t = eml_mel_triangle(c, m);
-        eml_mel_span(c, &t, &start, &length);
-        if (length == 0 && eml_mel_edge(c, m + 2) != 0.0f) {
-            *empty_filter = m;
-            return EmlSizeMismatch;
+// The first filter with no non-zero weight whose lower edge is above 0 Hz
+// (librosa warns about those: too many mels for n_fft), or -1.
+static inline int eml_mel_empty_filter(const EmlMel *mel) {
+    const uint16_t *b = mel->bands;
+    for (int m = 0; m < mel->config.n_mels; m++) {
+        int nonzero = 0;
+        for (int k = b[m]; k < b[m + 1]; k++) {
+            nonzero |= mel->ramps[k] > 0.0f;
         }
-        *count += length;
+        for (int k = b[m + 1]; k < b[m + 2]; k++) {
+            nonzero |= mel->ramps[k] < 1.0f;
+        }
+        if (!nonzero && eml_mel_edge(&mel->config, m) != 0.0f) {
+            return m;
+        }
     }
-    return EmlOk;
+    return -1;
 }
 
-// Set up `mel` with caller-owned buffers: twiddles, samples and frame of
-// n_fft floats, re and im of n_fft/2 + 1, starts and lengths of n_mels,
-// weights of eml_mel_weights_count(). Never allocates.
-static inline EmlError eml_mel_init(EmlMel *mel, const EmlMelConfig *c, float *twiddles,
-                                    float *samples, float *frame, float *re, float *im,
-                                    uint16_t *starts, uint16_t *lengths, float *weights) {
+// Fill bands, ramps and scales from the edges, each edge computed once.
+static inline void eml_mel_filterbank(EmlMel *mel) {
+    const EmlMelConfig *c = &mel->config;
+    const float width = eml_mel_bin_width(c);
+    int k = 0;
+    float below = 0.0f, lo = eml_mel_edge(c, 0);
+    for (; k < mel->n_bins && (float)k * width < lo; k++) {
+        mel->ramps[k] = 0.0f;
+    }
+    mel->bands[0] = (uint16_t)k;
+    for (int j = 0; j <= c->n_mels; j++) {
+        const float hi = eml_mel_edge(c, j + 1), inv = eml_math_reciprocal(hi - lo);
+        for (; k < mel->n_bins && (float)k * width < hi; k++) {
+            const float r = ((float)k * width - lo) * inv;
+            mel->ramps[k] = r < 1.0f ? r : 1.0f;
+        }
+        mel->bands[j + 1] = (uint16_t)k;
+        if (mel->scales && j > 0) {
+            mel->scales[j - 1] = 2.0f * eml_math_reciprocal(hi - below);
+        }
+        below = lo;
+        lo = hi;
+    }
+    for (; k < mel->n_bins; k++) {
+        mel->ramps[k] = 0.0f;
+    }
+}
+
+// Set up `mel` with caller-owned buffers: twiddles and samples of n_fft
+// floats, spectrum of n_fft + 2, bands of n_mels + 2, ramps of
+// n_fft / 2 + 1, scales of n_mels (NULL unless c->slaney_norm). Never
+// allocates. EmlSizeMismatch when a filter is empty (eml_mel_empty_filter).
+static inline EmlError eml_mel_init(EmlMel *mel, const EmlMelConfig *c, float *twiddles, float *samples,
+                                    float *spectrum, uint16_t *bands, float *ramps, float *scales) {
     EML_CHECK(eml_mel_check(c));
+    EML_PRECONDITION(!c->slaney_norm || scales, EmlBadArgument);
     EML_CHECK(eml_fft_init(&mel->fft, c->n_fft, twiddles));
     mel->config = *c;
     mel->n_bins = c->n_fft / 2 + 1;
     mel->samples = samples;
-    mel->frame = frame;
-    mel->re = re;
-    mel->im = im;
-    mel->starts = starts;
-    mel->lengths = lengths;
-    mel->weights = weights;
-    const float width = eml_mel_bin_width(c);
-    float *w = weights;
-    for (int m = 0; m < c->n_mels; m++) {
-        int start, length;
-        const EmlMelTriangle t = eml_mel_triangle(c, m);
-        eml_mel_span(c, &t, &start, &length);
-        starts[m] = (uint16_t)start;
-        lengths[m] = (uint16_t)length;
-        for (int k = start; k < start + length; k++) {
-            *w++ = eml_mel_weight(&t, (float)k * width) * t.scale;
-        }
-    }
+    mel->spectrum = spectrum;
+    mel->bands = bands;
+    mel->ramps = ramps;
+    mel->scales = c->slaney_norm ? scales : NULL;
+    eml_mel_filterbank(mel);
     mel->fill = 0;
     mel->skip = 0;
-    return EmlOk;
+    return eml_mel_empty_filter(mel) < 0 ? EmlOk : EmlSizeMismatch;
 }
 
 static inline void eml_mel_reset(EmlMel *mel) {
@@ -207,28 +189,30 @@ static inline void eml_mel_reset(EmlMel *mel) {
     mel->skip = 0;
 }
 
-// Periodic Hann window from the FFT's cosine table: w[k] = 0.5 - 0.5 cos(2 pi k / n),
-// w[n - k] = w[k], w[n/2] = 1.
+// The windowed frame, packed for eml_fft_rfft_packed: y[k] = x[k] w[k] goes
+// to re[k / 2] (k even) or im[k / 2] (k odd). Periodic Hann window from
+// the FFT's cosine table: w[k] = 0.5 - 0.5 cos(2 pi k / n), w[n - k] = w[k],
+// w[n/2] = 1.
 static inline void eml_mel_window(const EmlMel *mel) {
     const int n = mel->config.n_fft, h = n / 2;
     const float *tw = mel->fft.twiddles, *x = mel->samples;
-    float *y = mel->frame;
-    y[0] = 0.0f;
-    y[h] = x[h];
+    float *re = mel->spectrum, *im = mel->spectrum + mel->n_bins;
+    re[0] = 0.0f;
+    re[h / 2] = x[h];
     for (int k = 1; k < h; k++) {
         const float w = 0.5f - 0.5f * tw[2 * k];
-        y[k] = x[k] * w;
-        y[n - k] = x[n - k] * w;
+        float *y = (k & 1) ? im : re;
+        y[k >> 1] = x[k] * w;
+        y[(n - k) >> 1] = x[n - k] * w;
     }
 }
 
 // One frame from mel->samples (n_fft of them) into out[0..n_mels-1].
 static inline void eml_mel_frame(EmlMel *mel, float *out) {
     const EmlMelConfig *c = &mel->config;
+    float *p = mel->spectrum, *im = mel->spectrum + mel->n_bins;
     eml_mel_window(mel);
-    eml_fft_rfft(&mel->fft, mel->frame, mel->re, mel->im);
-    float *p = mel->re;
-    const float *im = mel->im;
+    eml_fft_rfft_packed(&mel->fft, p, im);
     for (int k = 0; k < mel->n_bins; k++) {
         p[k] = p[k] * p[k] + im[k] * im[k];
     }
@@ -237,14 +221,19 @@ static inline void eml_mel_frame(EmlMel *mel, float *out) {
             p[k] = eml_math_sqrt(p[k]);
         }
     }
-    const float *w = mel->weights;
+    const uint16_t *b = mel->bands;
+    const float *r = mel->ramps;
     for (int m = 0; m < c->n_mels; m++) {
-        const float *pk = p + mel->starts[m];
         float s = 0.0f;
-        for (int j = 0; j < mel->lengths[m]; j++) {
-            s += pk[j] * w[j];
+        for (int k = b[m]; k < b[m + 1]; k++) {
+            s += p[k] * r[k];
         }
-        w += mel->lengths[m];
+        for (int k = b[m + 1]; k < b[m + 2]; k++) {
+            s += p[k] * (1.0f - r[k]);
+        }
+        if (mel->scales) {
+            s *= mel->scales[m];
+        }
         if (c->log) {
             s = (float)(10.0 * 0.30102999566398120) * eml_math_log2(s > EML_MEL_AMIN ? s : EML_MEL_AMIN);
         }

@@ -14,6 +14,10 @@
 // - When k > n_items, all items are neighbours (k is clamped to n_items).
 // - The predicted label is the most common label among the neighbours; equal
 //   counts go to the smallest label (as scikit-learn's uniform vote does).
+// - weights = EML_NEIGHBORS_DISTANCE (scikit-learn's weights='distance'):
+//   each neighbour counts 1/sqrt(distance) instead of 1, summed in float32
+//   nearest first (eml_math_rsqrt; export/neighbors.py is the numpy twin);
+//   when some neighbours are at distance 0, only they vote, 1 each.
 //
 // Cost per query: n_items distances (each stops early once it cannot place
 // among the k nearest), insertion into k sorted slots (O(k) per insertion,
@@ -24,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "eml_common.h"
+#include "eml_math.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,7 +39,13 @@ typedef struct _EmlNeighborsResult {
     uint64_t distance;  // squared Euclidean distance to the query
     int32_t index;      // item index, in order of addition from 0
     int32_t label;      // that item's label
+    float weight;       // its vote (set by eml_neighbors_vote)
 } EmlNeighborsResult;
+
+typedef enum {
+    EML_NEIGHBORS_UNIFORM = 0,   // every neighbour votes 1
+    EML_NEIGHBORS_DISTANCE = 1,  // 1/sqrt(distance), as scikit-learn
+} EmlNeighborsWeights;
 
 // The model. Every array is owned by the caller.
 typedef struct _EmlNeighbors {
@@ -48,6 +59,7 @@ typedef struct _EmlNeighbors {
     uint32_t n_items;
     uint32_t k;
     uint32_t n_results;           // min(k, n_items) after a query, else 0
+    EmlNeighborsWeights weights;  // EML_NEIGHBORS_UNIFORM after init
 } EmlNeighbors;
 
 // Attach caller memory and empty the store. Fails on zero sizes or when
@@ -68,6 +80,7 @@ eml_neighbors_init(EmlNeighbors *self, int16_t *values, int32_t *labels,
     self->n_items = 0;
     self->k = k;
     self->n_results = 0;
+    self->weights = EML_NEIGHBORS_UNIFORM;
     return EmlOk;
 }
 
@@ -171,21 +184,37 @@ eml_neighbors_find(EmlNeighbors *self, const int16_t *x)
     return self->n_results;
 }
 
-// Majority label of the current results; equal counts go to the smallest
-// label. O(n_results^2) with no scratch memory. Needs n_results >= 1.
+// The vote of a neighbour at squared distance d > 0: 1/sqrt(d) in float32,
+// d converted as (float)high * 2^32 + (float)low.
+static inline float
+eml_neighbors_distance_weight(uint64_t d)
+{
+    const float f = (float)(uint32_t)(d >> 32) * 4294967296.0f + (float)(uint32_t)d;
+    return eml_math_rsqrt(f);
+}
+
+// Label with the largest sum of weights over the current results; equal
+// sums go to the smallest label. O(n_results^2) with no scratch memory.
+// Needs n_results >= 1.
 static inline int32_t
 eml_neighbors_vote(const EmlNeighbors *self)
 {
-    const EmlNeighborsResult *r = self->results;
-    int32_t best_label = r[0].label;
-    uint32_t best_count = 0;
+    EmlNeighborsResult *r = self->results;
+    const int by_distance = self->weights == EML_NEIGHBORS_DISTANCE && r[0].distance > 0;
+    const int only_exact = self->weights == EML_NEIGHBORS_DISTANCE && r[0].distance == 0;
     for (uint32_t i = 0; i < self->n_results; i++) {
-        uint32_t count = 0;
+        r[i].weight = by_distance ? eml_neighbors_distance_weight(r[i].distance)
+                    : (only_exact && r[i].distance > 0) ? 0.0f : 1.0f;
+    }
+    int32_t best_label = r[0].label;
+    float best = -1.0f;
+    for (uint32_t i = 0; i < self->n_results; i++) {
+        float sum = 0.0f;
         for (uint32_t j = 0; j < self->n_results; j++) {
-            count += (r[j].label == r[i].label);
+            sum += (r[j].label == r[i].label) ? r[j].weight : 0.0f;
         }
-        if (count > best_count || (count == best_count && r[i].label < best_label)) {
-            best_count = count;
+        if (sum > best || (sum == best && r[i].label < best_label)) {
+            best = sum;
             best_label = r[i].label;
         }
     }

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "eml_common.h"
+#include "eml_text.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -197,18 +198,6 @@ static inline EmlError eml_net_init(EmlNet *net, const EmlNetLayer *layers, int3
 // ---------------------------------------------------------------------------
 // Elementary functions without libm or division.
 
-static inline float eml_net_from_bits(uint32_t u) {
-    union { uint32_t u; float f; } v;
-    v.u = u;
-    return v.f;
-}
-
-static inline uint32_t eml_net_to_bits(float f) {
-    union { uint32_t u; float f; } v;
-    v.f = f;
-    return v.u;
-}
-
 // Round half away from zero, for |v| < 2^31.
 static inline int32_t eml_net_round(float v) {
     return (int32_t)(v + (v >= 0.0f ? 0.5f : -0.5f));
@@ -222,7 +211,7 @@ static inline float eml_net_exp(float x) {
         return (x != x) ? x : 0.0f;
     }
     if (x > 88.72283f) {
-        return eml_net_from_bits(0x7f800000u);
+        return eml_text_bits_float(0x7f800000u);
     }
     const int32_t k = eml_net_round(x * 1.44269504f);
     const float kf = (float)k;
@@ -238,15 +227,15 @@ static inline float eml_net_exp(float x) {
     p = p * r + 1.0f;
     // 2^k in two factors: k may be 128 or -126 and below
     const int32_t k1 = k / 2;
-    const float s1 = eml_net_from_bits((uint32_t)(k1 + 127) << 23);
-    const float s2 = eml_net_from_bits((uint32_t)(k - k1 + 127) << 23);
+    const float s1 = eml_text_bits_float((uint32_t)(k1 + 127) << 23);
+    const float s2 = eml_text_bits_float((uint32_t)(k - k1 + 127) << 23);
     return (p * s1) * s2;
 }
 
 // 1/d for a positive normal d: a first guess from the bits, then four
 // Newton steps y = y*(2 - d*y).
 static inline float eml_net_recip(float d) {
-    float y = eml_net_from_bits(0x7ef311c3u - eml_net_to_bits(d));
+    float y = eml_text_bits_float(0x7ef311c3u - eml_text_float_bits(d));
     for (int i = 0; i < 4; i++) {
         y = y * (2.0f - d * y);
     }
@@ -331,6 +320,30 @@ static inline void eml_net_store_q(const EmlNetLayer *l, void *out, int32_t i, i
 }
 #define EML_NET_STORE_Q(l, out, i, acc, ch) eml_net_store_q((l), (out), (i), (acc), (ch))
 
+// acc plus the n products x[i]*w[i], added in order (float: each product
+// rounded, then the sum; int8: exact in int32).
+static inline float eml_net_dot_f(const float *x, const float *w, int32_t n, float acc) {
+    for (int32_t i = 0; i < n; i++) {
+        acc += x[i] * w[i];
+    }
+    return acc;
+}
+
+// Not inlined on Thumb: in the convolution's loop nest, short of core
+// registers, gcc -Os spilled the accumulator and pointers to the stack
+// (13 instructions per product on Cortex-M4 instead of 6).
+#if defined(__GNUC__) && defined(__thumb__)
+#define EML_NET_NOINLINE __attribute__((noinline))
+#else
+#define EML_NET_NOINLINE
+#endif
+static EML_NET_NOINLINE int32_t eml_net_dot_q(const int8_t *x, const int8_t *w, int32_t n, int32_t acc) {
+    for (int32_t i = 0; i < n; i++) {
+        acc += (int32_t)x[i] * (int32_t)w[i];
+    }
+    return acc;
+}
+
 // The taps [lo, hi) of a window starting at `start` (may be negative)
 // that fall in [0, n).
 #define EML_NET_TAPS(start, k, n, lo, hi) \
@@ -343,11 +356,7 @@ static inline void eml_net_dense_##SUFFIX(const EmlNetLayer *l, const T *x, void
     const B *bias = (const B *)l->bias; \
     const int32_t n_in = eml_net_in_size(l); \
     for (int32_t o = 0; o < l->out_c; o++, w += n_in) { \
-        ACC acc = bias[o]; \
-        for (int32_t i = 0; i < n_in; i++) { \
-            acc += (ACC)x[i] * (ACC)w[i]; \
-        } \
-        STORE(l, out, o, acc, o); \
+        STORE(l, out, o, eml_net_dot_##SUFFIX(x, w, n_in, bias[o]), o); \
     } \
 } \
 static inline void eml_net_conv_##SUFFIX(const EmlNetLayer *l, const T *x, void *out) { \
@@ -364,11 +373,9 @@ static inline void eml_net_conv_##SUFFIX(const EmlNetLayer *l, const T *x, void 
             for (int32_t oc = 0; oc < l->out_c; oc++, w += l->kh * l->kw * ic_n) { \
                 ACC acc = bias[oc]; \
                 for (int32_t ky = ky0; ky < ky1; ky++) { \
-                    const T *xr = x + ((iy + ky) * l->in_w + ix) * ic_n; \
-                    const W *wr = w + ky * l->kw * ic_n; \
-                    for (int32_t j = kx0 * ic_n; j < kx1 * ic_n; j++) { \
-                        acc += (ACC)xr[j] * (ACC)wr[j]; \
-                    } \
+                    const int32_t j = kx0 * ic_n; \
+                    acc = eml_net_dot_##SUFFIX(x + ((iy + ky) * l->in_w + ix) * ic_n + j, \
+                                               w + ky * l->kw * ic_n + j, (kx1 - kx0) * ic_n, acc); \
                 } \
                 STORE(l, out, i, acc, oc); \
                 i++; \

@@ -108,7 +108,7 @@ static inline uint32_t eml_net_take_hex(EmlNetCursor *c, int digits, int *ok) {
 }
 
 static inline float eml_net_take_float(EmlNetCursor *c, int *ok) {
-    const float f = eml_net_from_bits(eml_net_take_hex(c, 8, ok));
+    const float f = eml_text_bits_float(eml_net_take_hex(c, 8, ok));
     if (c->p < c->end && *c->p++ != ',') {
         *ok = 0;
     }

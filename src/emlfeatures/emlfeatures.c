@@ -130,13 +130,10 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(new_obj, 3, features_new);
 static mp_obj_t features_compute(mp_obj_t self_in, mp_obj_t samples, mp_obj_t out_in) {
     features_obj_t *o = MP_OBJ_TO_PTR(self_in);
     const size_t n = (size_t)o->fx.window * o->fx.channels;
-    mp_buffer_info_t buf;
-    if (!mp_get_buffer(samples, &buf, MP_BUFFER_READ) || (buf.typecode != 'h' && buf.typecode != 'f')) {
-        mp_raise_TypeError(MP_ERROR_TEXT("samples must be array('h') or array('f')"));
-    }
-    const void *s = emlmp_array(samples, buf.typecode, false, n, "samples", NULL);
+    char tc;
+    const void *s = emlmp_array_of(samples, 'h', 'f', false, n, "samples", NULL, &tc);
     float *out = emlmp_array(out_in, 'f', true, o->fx.n_features, "out", NULL);
-    const bool is_int = buf.typecode == 'h';
+    const bool is_int = tc == 'h';
     if (eml_features_compute(&o->fx, is_int ? s : NULL, is_int ? NULL : s, out) != EmlOk) {
         mp_raise_ValueError(MP_ERROR_TEXT("samples must be finite (found nan or inf)"));
     }

@@ -52,7 +52,7 @@ static bool iir_quantize(iir_obj_t *o, const float *rows, int n_stages) {
     float *power = EMLMP_NEW(float, IIR_GAIN_POINTS + 1 + n_stages, "the gain table");
     int *g = EMLMP_NEW(int, n_stages, "the gain table");
     int32_t *coefficients = EMLMP_NEW(int32_t, EML_IIR_Q_COEFFICIENTS * n_stages, "the int16 filter coefficients");
-    int32_t *states = EMLMP_NEW(int32_t, EML_IIR_Q_STATES * n_stages, "the int16 filter states");
+    int32_t *states = EMLMP_NEW(int32_t, EML_IIR_Q_STATES(n_stages), "the int16 filter states");
     EmlFFT cosines;
     if (eml_fft_init(&cosines, 2 * IIR_GAIN_POINTS, table) != EmlOk) {
         return false;
@@ -242,7 +242,7 @@ static mp_obj_t iir_run(mp_obj_t self_in, mp_obj_t samples_in) {
     if (tc == 'h') {
         if (!self->q_ok) {
             mp_raise_ValueError(MP_ERROR_TEXT("samples: array('h') needs coefficients that fit "
-                                              "the fixed-point formats (below 64 after gain moves)"));
+                                              "the fixed-point formats (below 8 after gain moves)"));
         }
         eml_iir_q_run(&self->iir_q, samples, (int)n);
     } else {

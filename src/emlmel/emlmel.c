@@ -111,27 +111,23 @@ static mp_obj_t mel_new(size_t n_args, const mp_obj_t *pos, mp_map_t *kw) {
     mp_arg_val_t v[N_ARGS];
     mel_parse(n_args, pos, kw, v);
     const EmlMelConfig c = mel_config(v);
-    int n_weights = 0, empty = -1;
-    const EmlError err = eml_mel_weights_count(&c, &n_weights, &empty);
+    mel_obj_t *o = EMLMP_NEW_OBJ(mel_obj_t, &mel_type, "the mel object");
+    o->sr = v[ARG_sr].u_obj;
+    const int n = c.n_fft;
+    float *twiddles = EMLMP_NEW(float, n, "the mel FFT twiddles");
+    float *samples = EMLMP_NEW(float, n, "the mel sample buffer");
+    float *spectrum = EMLMP_NEW(float, n + 2, "the mel spectrum");
+    uint16_t *bands = EMLMP_NEW(uint16_t, c.n_mels + 2, "the mel filter bands");
+    float *ramps = EMLMP_NEW(float, n / 2 + 1, "the mel filter ramps");
+    float *scales = c.slaney_norm ? EMLMP_NEW(float, c.n_mels, "the mel filter scales") : NULL;
+    const EmlError err = eml_mel_init(&o->mel, &c, twiddles, samples, spectrum, bands, ramps, scales);
     if (err == EmlSizeMismatch) {
         EMLMP_RAISE(&mp_type_ValueError, "n_mels %d too large for n_fft %d: filter %d is empty",
-                    EMLMP_INT(c.n_mels), EMLMP_INT(c.n_fft), EMLMP_INT(empty));
+                    EMLMP_INT(c.n_mels), EMLMP_INT(c.n_fft), EMLMP_INT(eml_mel_empty_filter(&o->mel)));
     }
     if (err != EmlOk) {
         EMLMP_RAISE(&mp_type_ValueError, "mel config: %s", EMLMP_STR(eml_error_str(err)));
     }
-    mel_obj_t *o = EMLMP_NEW_OBJ(mel_obj_t, &mel_type, "the mel object");
-    o->sr = v[ARG_sr].u_obj;
-    const int n = c.n_fft, bins = n / 2 + 1;
-    float *twiddles = EMLMP_NEW(float, n, "the mel FFT twiddles");
-    float *samples = EMLMP_NEW(float, n, "the mel sample buffer");
-    float *frame = EMLMP_NEW(float, n, "the mel frame");
-    float *re = EMLMP_NEW(float, bins, "the mel spectrum");
-    float *im = EMLMP_NEW(float, bins, "the mel spectrum");
-    uint16_t *starts = EMLMP_NEW(uint16_t, c.n_mels, "the mel filter starts");
-    uint16_t *lengths = EMLMP_NEW(uint16_t, c.n_mels, "the mel filter lengths");
-    float *weights = EMLMP_NEW(float, n_weights, "the mel filter weights");
-    eml_mel_init(&o->mel, &c, twiddles, samples, frame, re, im, starts, lengths, weights);
     return MP_OBJ_FROM_PTR(o);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(mel_new_obj, 0, mel_new);
@@ -150,13 +146,11 @@ static int first_nonfinite(const float *x, int n) {
 static mp_obj_t mel_process(mp_obj_t self_in, mp_obj_t chunk_in, mp_obj_t out_in) {
     mel_obj_t *self = MP_OBJ_TO_PTR(self_in);
     const int n_mels = self->mel.config.n_mels;
-    mp_buffer_info_t chunk;
-    if (!mp_get_buffer(chunk_in, &chunk, MP_BUFFER_READ) || (chunk.typecode != 'h' && chunk.typecode != 'f')) {
-        mp_raise_TypeError(MP_ERROR_TEXT("chunk must be array('h') or array('f')"));
-    }
+    size_t n;
+    char tc;
+    const void *samples = emlmp_array_of(chunk_in, 'h', 'f', false, EMLMP_ANY_LENGTH, "chunk", &n, &tc);
     size_t n_out = 0;
     float *out = emlmp_array(out_in, 'f', true, EMLMP_ANY_LENGTH, "out", &n_out);
-    const size_t n = chunk.len >> (chunk.typecode == 'f' ? 2 : 1);
     if (n > 0x3fffffff || n_out > 0x3fffffff) {
         mp_raise_ValueError(MP_ERROR_TEXT("chunk or out too long"));
     }
@@ -169,16 +163,16 @@ static mp_obj_t mel_process(mp_obj_t self_in, mp_obj_t chunk_in, mp_obj_t out_in
         EMLMP_RAISE(&mp_type_ValueError, "out has room for %d frames, this chunk completes %d",
                     EMLMP_INT(n_out / n_mels), EMLMP_INT(frames));
     }
-    const char *c = chunk.buf, *o = (const char *)out;
-    if (frames > 0 && c < o + 4 * n_out && o < c + chunk.len) {
+    const char *c = samples, *o = (const char *)out;
+    if (frames > 0 && c < o + 4 * n_out && o < c + (n << (tc == 'f' ? 2 : 1))) {
         mp_raise_ValueError(MP_ERROR_TEXT("chunk and out must be different arrays"));
     }
-    const float *x = chunk.typecode == 'f' ? chunk.buf : NULL;
+    const float *x = tc == 'f' ? samples : NULL;
     const int bad_at = x ? first_nonfinite(x, (int)n) : -1;
     if (bad_at >= 0) {
         EMLMP_RAISE(&mp_type_ValueError, "chunk has a non-finite sample at index %d", EMLMP_INT(bad_at));
     }
-    return mp_obj_new_int(eml_mel_push(&self->mel, x, x ? NULL : chunk.buf, (int)n, out));
+    return mp_obj_new_int(eml_mel_push(&self->mel, x, x ? NULL : samples, (int)n, out));
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(mel_process_obj, mel_process);
 

@@ -1,20 +1,15 @@
 // emlneighbors: k-nearest-neighbours over int16 items, learnable on device.
-// new(max_items, n_features, k) or load(stream, k[, max_items]) make a model
-// with additem, predict, getresult, getitem, quantize and n_items.
-#include "emlmp.h"
-#include "eml_neighbors.h"
-#include "emlmp_text.h"
-
-typedef struct {
-    mp_obj_base_t base;
-    EmlNeighbors model;
-    float *offset;  // length n_features, or NULL: quantize() unavailable
-    float *scale;   // length n_features, or NULL
-} knn_obj_t;
+// new(max_items, n_features, k, max_classes=None) or load(f, ...) make a
+// model (load_model(model, f) refills one; the reader is emlneighbors_load.c)
+// with additem, predict, getresult,
+// getitem, quantize, classes and the sizes. Labels are int32, or ints and
+// strs mapped to class indices when the model has classes.
+#include "emlneighbors.h"
 
 mp_obj_full_type_t knn_type;
-static const mp_obj_fun_builtin_fixed_t new_obj;
+static const mp_obj_fun_builtin_var_t new_obj;
 static const mp_obj_fun_builtin_var_t load_obj;
+static const mp_obj_fun_builtin_var_t load_model_obj;
 static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest);
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
@@ -23,12 +18,42 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     MP_OBJ_TYPE_SET_SLOT(&knn_type, attr, knn_attr, 0);
     mp_store_global(MP_QSTR_new, MP_OBJ_FROM_PTR(&new_obj));
     mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&load_obj));
+    mp_store_global(MP_QSTR_load_model, MP_OBJ_FROM_PTR(&load_model_obj));
     MP_DYNRUNTIME_INIT_EXIT
 }
 
-// A size argument in [1, 2^30 - 1]; the message names it and shows the
-// value as given (a big int is not wrapped or saturated first).
-static uint32_t get_size(mp_obj_t o, const char *name) {
+static mp_obj_t arg_or_none(size_t n_args, const mp_obj_t *args, size_t i) {
+    return (i < n_args) ? args[i] : mp_const_none;
+}
+
+// load(f, k=None, max_items=None, max_classes=None, strict=True)
+static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
+    const bool strict = emlmp_strict_arg(n_args, 4, args, kw, MP_QSTR_strict);
+    emlneighbors_settings_t s = {0, 0, 0, 0, -1, EML_NEIGHBORS_UNIFORM, NULL, 0, NULL};
+    const mp_obj_t k = arg_or_none(n_args, args, 1), max_items = arg_or_none(n_args, args, 2);
+    const mp_obj_t max_classes = arg_or_none(n_args, args, 3);
+    s.k = (k != mp_const_none) ? emlneighbors_size(k, "k") : 0;
+    s.max_items = (max_items != mp_const_none) ? emlneighbors_size(max_items, "max_items") : 0;
+    s.max_classes = (max_classes != mp_const_none) ? (int32_t)emlneighbors_size(max_classes, "max_classes") : -1;
+    return MP_OBJ_FROM_PTR(emlneighbors_read(args[0], &s, strict));
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(load_obj, 1, knn_load);
+
+// load_model(model, f, strict=True): the file's items into a model from new().
+static mp_obj_t knn_load_model(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
+    if (mp_obj_get_type(args[0]) != (const mp_obj_type_t *)&knn_type) {
+        mp_raise_TypeError(MP_ERROR_TEXT("model must come from emlneighbors.new()"));
+    }
+    knn_obj_t *m = MP_OBJ_TO_PTR(args[0]);
+    emlneighbors_settings_t s = {0, 0, m->model.k, m->model.max_items, m->classes ? (int32_t)m->max_classes : -1,
+                                 EML_NEIGHBORS_UNIFORM, NULL, 0, m};
+    emlneighbors_read(args[1], &s, emlmp_strict_arg(n_args, 2, args, kw, MP_QSTR_strict));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(load_model_obj, 2, knn_load_model);
+
+// The message shows the value as given (a big int is not wrapped first).
+uint32_t emlneighbors_size(mp_obj_t o, const char *name) {
     if (!mp_obj_is_int(o)) {
         EMLMP_RAISE(&mp_type_TypeError, "%s must be an int", EMLMP_STR(name));
     }
@@ -40,7 +65,7 @@ static uint32_t get_size(mp_obj_t o, const char *name) {
     return (uint32_t)mp_obj_get_int(o);
 }
 
-static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k) {
+knn_obj_t *emlneighbors_create(uint32_t max_items, uint32_t n_features, uint32_t k, uint32_t max_classes) {
     if (max_items > 0x3fffffff / n_features) {
         EMLMP_RAISE(&mp_type_ValueError, "max_items*n_features too large: %d*%d",
                     EMLMP_INT(max_items), EMLMP_INT(n_features));
@@ -48,6 +73,9 @@ static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k
     knn_obj_t *o = EMLMP_NEW_OBJ(knn_obj_t, &knn_type, "the model object");
     o->offset = NULL;
     o->scale = NULL;
+    o->classes = (max_classes > 0) ? EMLMP_NEW(mp_obj_t, max_classes, "the class labels") : NULL;
+    o->n_classes = 0;
+    o->max_classes = max_classes;
     int16_t *values = EMLMP_NEW(int16_t, (size_t)max_items * n_features, "the model items");
     int32_t *labels = EMLMP_NEW(int32_t, max_items, "the model labels");
     EmlNeighborsResult *results = EMLMP_NEW(EmlNeighborsResult, k, "the model results");
@@ -58,23 +86,17 @@ static knn_obj_t *knn_create(uint32_t max_items, uint32_t n_features, uint32_t k
     return o;
 }
 
-static mp_obj_t knn_new(mp_obj_t max_items, mp_obj_t n_features, mp_obj_t k) {
-    return MP_OBJ_FROM_PTR(knn_create(
-        get_size(max_items, "max_items"),
-        get_size(n_features, "n_features"),
-        get_size(k, "k")));
+static mp_obj_t knn_new(size_t n_args, const mp_obj_t *args) {
+    const bool classes = n_args > 3 && args[3] != mp_const_none;
+    return MP_OBJ_FROM_PTR(emlneighbors_create(
+        emlneighbors_size(args[0], "max_items"), emlneighbors_size(args[1], "n_features"),
+        emlneighbors_size(args[2], "k"), classes ? emlneighbors_size(args[3], "max_classes") : 0));
 }
-static MP_DEFINE_CONST_FUN_OBJ_3(new_obj, knn_new);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(new_obj, 3, 4, knn_new);
 
-// The items of `o`, an array with typecode `tc` and n_features items.
-static void *get_row(mp_obj_t o, const knn_obj_t *self, char tc, const char *name, bool writable) {
-    return emlmp_array(o, tc, writable, self->model.n_features, name, NULL);
-}
-
-// An int label in the int32 range.
-static int32_t get_label(mp_obj_t o) {
+static int32_t int_label(mp_obj_t o) {
     if (!mp_obj_is_int(o)) {
-        mp_raise_TypeError(MP_ERROR_TEXT("label must be an int"));
+        mp_raise_TypeError(MP_ERROR_TEXT("label must be an int (str labels need classes: new(..., max_classes))"));
     }
     mp_obj_t lo = mp_obj_new_int(-0x7fffffff - 1);
     mp_obj_t hi = mp_obj_new_int(0x7fffffff);
@@ -85,17 +107,48 @@ static int32_t get_label(mp_obj_t o) {
     return (int32_t)mp_obj_get_int(o);
 }
 
-static void add_checked(knn_obj_t *self, const int16_t *values, int32_t label) {
+int32_t emlneighbors_label(knn_obj_t *self, mp_obj_t label) {
+    if (self->classes == NULL) {
+        return int_label(label);
+    }
+    const bool is_str = mp_obj_is_str(label);
+    if ((!is_str && !mp_obj_is_int(label)) ||
+        (self->n_classes > 0 && is_str != mp_obj_is_str(self->classes[0]))) {
+        mp_raise_TypeError(MP_ERROR_TEXT("label must be an int or a str, as the model's classes"));
+    }
+    for (uint32_t i = 0; i < self->n_classes; i++) {
+        if (mp_obj_is_true(mp_binary_op(MP_BINARY_OP_EQUAL, label, self->classes[i]))) {
+            return (int32_t)i;
+        }
+    }
+    if (self->n_classes == self->max_classes) {
+        EMLMP_RAISE(&mp_type_ValueError, "unknown label %r: the model's %d classes are all in use (max_classes)",
+                    EMLMP_OBJ(label), EMLMP_INT(self->max_classes));
+    }
+    self->classes[self->n_classes] = label;
+    return (int32_t)self->n_classes++;
+}
+
+// What the user sees for a stored label.
+static mp_obj_t label_obj(const knn_obj_t *self, int32_t label) {
+    return (self->classes != NULL) ? self->classes[label] : mp_obj_new_int(label);
+}
+
+void emlneighbors_add(knn_obj_t *self, const int16_t *values, int32_t label) {
     if (eml_neighbors_add_item(&self->model, values, label) != EmlOk) {
         EMLMP_RAISE(&mp_type_ValueError, "model is full: max_items is %d", EMLMP_INT(self->model.max_items));
     }
 }
 
+static const void *get_row(mp_obj_t o, const knn_obj_t *self, char tc, const char *name, bool writable) {
+    return emlmp_array(o, tc, writable, self->model.n_features, name, NULL);
+}
+
 static mp_obj_t knn_additem(mp_obj_t self_in, mp_obj_t values_in, mp_obj_t label_in) {
     knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
     const int16_t *values = get_row(values_in, self, 'h', "values", false);
-    int32_t label = get_label(label_in);
-    add_checked(self, values, label);
+    const bool room = self->model.n_items < self->model.max_items;  // a full model adds no class
+    emlneighbors_add(self, values, room ? emlneighbors_label(self, label_in) : 0);
     return mp_obj_new_int(self->model.n_items - 1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(additem_obj, knn_additem);
@@ -107,7 +160,7 @@ static mp_obj_t knn_predict(mp_obj_t self_in, mp_obj_t values_in) {
     if (eml_neighbors_predict(&self->model, values, &label) != EmlOk) {
         mp_raise_ValueError(MP_ERROR_TEXT("model has no items: additem() first"));
     }
-    return mp_obj_new_int(label);
+    return label_obj(self, label);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(predict_obj, knn_predict);
 
@@ -136,7 +189,7 @@ static mp_obj_t knn_getresult(mp_obj_t self_in, mp_obj_t i_in) {
                            "result %d out of range: last predict() gave %d results");
     const EmlNeighborsResult *r = &self->model.results[i];
     mp_obj_t items[3] = {
-        mp_obj_new_int(r->index), new_uint64(r->distance), mp_obj_new_int(r->label)
+        mp_obj_new_int(r->index), new_uint64(r->distance), label_obj(self, r->label)
     };
     return mp_obj_new_tuple(3, items);
 }
@@ -145,36 +198,24 @@ static MP_DEFINE_CONST_FUN_OBJ_2(getresult_obj, knn_getresult);
 static mp_obj_t knn_getitem(mp_obj_t self_in, mp_obj_t i_in, mp_obj_t out_in) {
     knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
     uint32_t i = get_index(i_in, self->model.n_items, "item %d out of range: n_items is %d");
-    int16_t *out = get_row(out_in, self, 'h', "out", true);
+    int16_t *out = (int16_t *)get_row(out_in, self, 'h', "out", true);
     const int16_t *src = self->model.values + (size_t)i * self->model.n_features;
     for (uint32_t j = 0; j < self->model.n_features; j++) {
         out[j] = src[j];
     }
-    return mp_obj_new_int(self->model.labels[i]);
+    return label_obj(self, self->model.labels[i]);
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(getitem_obj, knn_getitem);
 
-// out[j] = x[j] scaled as the training set was: trunc((x - offset) * scale
-// +- 0.5) in float32, clamped to int16. NaN raises.
+// out = x scaled as the training set was (eml_quantize.h). NaN raises.
 static mp_obj_t knn_quantize(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
     knn_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (self->scale == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("no scaling: load a file that has offset and scale rows"));
     }
     const float *x = get_row(x_in, self, 'f', "x", false);
-    int16_t *out = get_row(out_in, self, 'h', "out", true);
-    for (uint32_t j = 0; j < self->model.n_features; j++) {
-        float v = (x[j] - self->offset[j]) * self->scale[j];
-        if (v != v) {
-            if (x[j] != x[j]) {
-                EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(j));
-            }
-            EMLMP_RAISE(&mp_type_ValueError, "x[%d] is %r: nan after scaling",
-                        EMLMP_INT(j), EMLMP_OBJ(mp_obj_new_float(x[j])));
-        }
-        v = (v >= 0.0f) ? v + 0.5f : v - 0.5f;
-        out[j] = (v >= 32767.0f) ? 32767 : (v <= -32768.0f) ? -32768 : (int16_t)(int32_t)v;
-    }
+    int16_t *out = (int16_t *)get_row(out_in, self, 'h', "out", true);
+    emlmp_quantize(x, self->offset, self->scale, out, (int32_t)self->model.n_features);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(quantize_obj, knn_quantize);
@@ -208,200 +249,9 @@ static void knn_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         dest[0] = mp_obj_new_int(md->max_items);
     } else if (attr == MP_QSTR_k) {
         dest[0] = mp_obj_new_int(md->k);
+    } else if (attr == MP_QSTR_weights) {
+        dest[0] = MP_OBJ_NEW_QSTR(md->weights == EML_NEIGHBORS_DISTANCE ? MP_QSTR_distance : MP_QSTR_uniform);
+    } else if (attr == MP_QSTR_classes) {
+        dest[0] = self->classes ? mp_obj_new_tuple(self->n_classes, self->classes) : mp_const_none;
     }
 }
-
-// load(stream, k[, max_items], strict=True) streams a training set written by
-// emlearn_micropython.neighbors.save, one line at a time. Every field is an
-// integer (exact on every board, whatever its float precision):
-//   emlneighbors,1,<n_items>,<n_features>
-//   # comment lines are skipped
-//   offset_bits,<n_features float32 bit patterns as int32>   (optional)
-//   scale_bits,<n_features float32 bit patterns as int32>    (optional)
-//   <label>,<value 1>,...,<value n_features>                 (n_items lines)
-//   end,<n_items>,<crc32>   (eml_text.h; strict=False reads files without it)
-typedef struct {
-    mp_obj_t readline;
-    mp_obj_t text;  // keeps the current line alive while p points into it
-    const char *raw;  // the line as read, with its newline
-    size_t raw_len;
-    const char *p;
-    const char *end;
-    mp_int_t line;
-    mp_int_t field;
-    EmlTextCheck check;
-} reader_t;
-
-// Read the next line; false at the end of the stream. Every line but the
-// end line goes into the CRC (a UTF-8 byte order mark on line 1 does not).
-static bool next_line(reader_t *r) {
-    r->text = mp_call_function_n_kw(r->readline, 0, 0, NULL);
-    mp_buffer_info_t buf;
-    mp_get_buffer_raise(r->text, &buf, MP_BUFFER_READ);
-    r->line += 1;
-    r->field = 0;
-    const size_t bom = (r->line == 1) ? emlmp_bom(buf.buf, buf.len) : 0;
-    r->raw = (const char *)buf.buf + bom;
-    r->raw_len = buf.len - bom;
-    if (buf.len > 0 && r->check.ended) {
-        EMLMP_RAISE(&mp_type_ValueError, "line %d: data after the end line", EMLMP_INT(r->line));
-    }
-    if (!eml_text_is_end(r->raw, r->raw_len)) {
-        eml_text_check_line(&r->check, r->raw, r->raw_len);
-    }
-    r->p = r->raw;
-    r->end = r->p + r->raw_len;
-    while (r->end > r->p && (r->end[-1] == '\n' || r->end[-1] == '\r' || r->end[-1] == ' ')) {
-        r->end--;
-    }
-    return buf.len > 0;
-}
-
-static void skip_spaces(reader_t *r) {
-    while (r->p < r->end && r->p[0] == ' ') {
-        r->p++;
-    }
-}
-
-// The next comma-separated integer of the line, which must be in [lo, hi].
-static mp_int_t next_int(reader_t *r, mp_int_t lo, mp_int_t hi) {
-    skip_spaces(r);
-    if (r->field > 0 && r->p == r->end) {
-        EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d missing (fields count from 0)",
-                    EMLMP_INT(r->line), EMLMP_INT(r->field));
-    }
-    if (r->field > 0 && *r->p++ != ',') {
-        EMLMP_RAISE(&mp_type_ValueError, "line %d: expected a comma before field %d",
-                    EMLMP_INT(r->line), EMLMP_INT(r->field));
-    }
-    skip_spaces(r);
-    int neg = (r->p < r->end && r->p[0] == '-');
-    r->p += (r->p < r->end && (r->p[0] == '-' || r->p[0] == '+'));
-    const char *start = r->p;
-    uint32_t v = 0;  // below 2^32: saturates at 2147483649, beyond every range
-    while (r->p < r->end && r->p[0] >= '0' && r->p[0] <= '9') {
-        v = (v > 214748364u) ? 2147483649u : v * 10 + (uint32_t)(r->p[0] - '0');
-        r->p++;
-    }
-    if (r->p == start || (r->p < r->end && r->p[0] != ',' && r->p[0] != ' ')) {
-        EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d is not an integer",
-                    EMLMP_INT(r->line), EMLMP_INT(r->field));
-    }
-    int64_t value = neg ? -(int64_t)v : (int64_t)v;
-    if (value < lo || value > hi) {
-        EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d out of range", EMLMP_INT(r->line), EMLMP_INT(r->field));
-    }
-    r->field += 1;
-    return (mp_int_t)value;
-}
-
-static void end_of_line(reader_t *r) {
-    skip_spaces(r);
-    if (r->p != r->end) {
-        EMLMP_RAISE(&mp_type_ValueError, "line %d: more than %d fields", EMLMP_INT(r->line), EMLMP_INT(r->field));
-    }
-}
-
-// A row of n float32 bit patterns after its name; the name is already read.
-static float *read_floats(reader_t *r, uint32_t n) {
-    float *out = EMLMP_NEW(float, n, "the scaling row");
-    for (uint32_t j = 0; j < n; j++) {
-        union { int32_t i; float f; } bits;
-        bits.i = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);
-        if ((bits.i & 0x7f800000) == 0x7f800000) {
-            EMLMP_RAISE(&mp_type_ValueError, "line %d: field %d is not a finite float32 (nan or inf)",
-                        EMLMP_INT(r->line), EMLMP_INT(r->field - 1));
-        }
-        out[j] = bits.f;
-    }
-    end_of_line(r);
-    return out;
-}
-
-// Skip `name` at the start of the line; false if the line does not start so.
-static bool skip_name(reader_t *r, const char *name) {
-    size_t m = 0;
-    while (name[m] && r->p + m < r->end && r->p[m] == name[m]) {
-        m++;
-    }
-    if (name[m]) {
-        return false;
-    }
-    r->p += m;
-    r->field = 1;
-    return true;
-}
-
-// Header line: returns the model, sized by the header unless max_items is
-// given; *n_items gets the number of item lines to expect.
-static knn_obj_t *read_header(reader_t *r, size_t n_args, const mp_obj_t *args, mp_int_t *n_items_out) {
-    next_line(r);
-    if (!skip_name(r, "emlneighbors")) {
-        EMLMP_RAISE(&mp_type_ValueError, "line %d: expected emlneighbors header", EMLMP_INT(r->line));
-    }
-    next_int(r, 1, 1);
-    mp_int_t n_items = next_int(r, 0, 0x3fffffff);
-    mp_int_t n_features = next_int(r, 1, 0x3fffffff);
-    end_of_line(r);
-    uint32_t max_items = n_items > 0 ? (uint32_t)n_items : 1;
-    if (n_args > 2) {
-        max_items = get_size(args[2], "max_items");
-        if (max_items < (uint32_t)n_items) {
-            EMLMP_RAISE(&mp_type_ValueError, "max_items %d is less than the file's %d items",
-                        EMLMP_INT(max_items), EMLMP_INT(n_items));
-        }
-    }
-    uint32_t k = get_size(args[1], "k");
-    *n_items_out = n_items;
-    return knn_create(max_items, (uint32_t)n_features, k);
-}
-
-// One item line: label then n_features values, parsed into the next slot.
-static void read_item(reader_t *r, knn_obj_t *self, mp_int_t n_expected) {
-    EmlNeighbors *md = &self->model;
-    if ((mp_int_t)md->n_items >= n_expected) {
-        EMLMP_RAISE(&mp_type_ValueError, "line %d: more items than the header's %d",
-                    EMLMP_INT(r->line), EMLMP_INT(n_expected));
-    }
-    int32_t label = (int32_t)next_int(r, -0x7fffffff - 1, 0x7fffffff);
-    int16_t *row = md->values + (size_t)md->n_items * md->n_features;
-    for (uint32_t j = 0; j < md->n_features; j++) {
-        row[j] = (int16_t)next_int(r, -32768, 32767);
-    }
-    end_of_line(r);
-    add_checked(self, row, label);
-}
-
-static mp_obj_t knn_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
-    const bool strict = emlmp_strict_arg(n_args, 3, args, kw, MP_QSTR_strict);
-    reader_t r = { mp_load_attr(args[0], MP_QSTR_readline), mp_const_none, NULL, 0, NULL, NULL, 0, 0, {0, 0} };
-    eml_text_check_init(&r.check);
-    mp_int_t n_expected = 0;
-    knn_obj_t *self = read_header(&r, n_args > 3 ? 3 : n_args, args, &n_expected);
-    while (next_line(&r)) {
-        if (eml_text_is_end(r.raw, r.raw_len)) {
-            const int32_t counts[1] = {(int32_t)self->model.n_items};
-            emlmp_check_end(&r.check, r.raw, r.raw_len, counts, 1, r.line, "end,<items>,<crc32>");
-        } else if (r.p == r.end || r.p[0] == '#') {
-            continue;
-        } else if (skip_name(&r, "offset_bits")) {
-            self->offset = read_floats(&r, self->model.n_features);
-        } else if (skip_name(&r, "scale_bits")) {
-            self->scale = read_floats(&r, self->model.n_features);
-        } else {
-            read_item(&r, self, n_expected);
-        }
-    }
-    if ((mp_int_t)self->model.n_items != n_expected) {
-        EMLMP_RAISE(&mp_type_ValueError, "line %d: file ends after %d items",
-                    EMLMP_INT(r.line), EMLMP_INT(self->model.n_items));
-    }
-    if (strict && !r.check.ended) {
-        emlmp_missing_end();
-    }
-    if ((self->offset == NULL) != (self->scale == NULL)) {
-        mp_raise_ValueError(MP_ERROR_TEXT("file has only one of offset_bits and scale_bits"));
-    }
-    return MP_OBJ_FROM_PTR(self);
-}
-static MP_DEFINE_CONST_FUN_OBJ_KW(load_obj, 2, knn_load);

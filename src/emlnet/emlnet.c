@@ -5,6 +5,7 @@
 // predict_proba allocate nothing. Kernels: lib/emlearn/eml_net.h.
 #include "emlmp.h"
 #include "eml_net_load.h"
+#include "emlmp_text.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -52,14 +53,13 @@ static void *give(EmlNetLoader *ld, const char *what, mp_int_t *n_bytes) {
 static void read_lines(mp_obj_t stream, EmlNetLoader *ld, mp_int_t *n_bytes) {
     mp_obj_t readline = mp_load_attr(stream, MP_QSTR_readline);
     while (!ld->done) {
-        mp_obj_t text = mp_call_function_n_kw(readline, 0, 0, NULL);
-        mp_buffer_info_t buf;
-        mp_get_buffer_raise(text, &buf, MP_BUFFER_READ);
-        if (buf.len == 0) {
+        size_t len;
+        const char *text = emlmp_readline(readline, ld->line + 1, &len);
+        if (len == 0) {
             EMLMP_RAISE(&mp_type_ValueError, "line %d: file ends without its end line",
                         EMLMP_INT(ld->line + 1));
         }
-        if (eml_net_loader_line(ld, buf.buf, buf.len) != EmlOk) {
+        if (eml_net_loader_line(ld, text, len) != EmlOk) {
             raise_line(ld);
         }
         if (ld->need_bytes > 0) {

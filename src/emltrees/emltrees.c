@@ -62,28 +62,12 @@ static mp_obj_t model_new(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(new_obj, 2, 3, model_new);
 
-// strict=True|False given by keyword (or as the last positional argument).
-static bool strict_arg(size_t n_args, size_t n_pos, const mp_obj_t *args, mp_map_t *kw) {
-    bool strict = (n_args > n_pos) ? mp_obj_is_true(args[n_pos]) : true;
-    for (size_t i = 0; kw != NULL && i < kw->alloc; i++) {
-        const mp_obj_t key = kw->table[i].key;
-        if (key == MP_OBJ_NULL || key == MP_OBJ_SENTINEL) {
-            continue;
-        }
-        if (key != MP_OBJ_NEW_QSTR(MP_QSTR_strict)) {
-            mp_raise_TypeError(MP_ERROR_TEXT("unexpected keyword argument: only strict"));
-        }
-        strict = mp_obj_is_true(kw->table[i].value);
-    }
-    return strict;
-}
-
 static mp_obj_t load_model(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
     if (mp_obj_get_type(args[0]) != (const mp_obj_type_t *)&model_type) {
         mp_raise_TypeError(MP_ERROR_TEXT("model must come from emltrees.new()"));
     }
     emltrees_reader_t r;
-    emltrees_reader_init(&r, args[1], strict_arg(n_args, 2, args, kw));
+    emltrees_reader_init(&r, args[1], emlmp_strict_arg(n_args, 2, args, kw, MP_QSTR_strict));
     emltrees_read(MP_OBJ_TO_PTR(args[0]), &r);
     return mp_const_none;
 }
@@ -91,7 +75,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(load_model_obj, 2, load_model);
 
 static mp_obj_t load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
     emltrees_reader_t r;
-    emltrees_reader_init(&r, args[0], strict_arg(n_args, 1, args, kw));
+    emltrees_reader_init(&r, args[0], emlmp_strict_arg(n_args, 1, args, kw, MP_QSTR_strict));
     int32_t sizes[3];
     emltrees_read_sizes(&r, sizes);
     mp_obj_t model = model_alloc(sizes[0], sizes[1], sizes[2]);
@@ -100,39 +84,34 @@ static mp_obj_t load(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(load_obj, 1, load);
 
-// Maps x (array 'f' or 'h' of n_features) into the model's input keys.
-static model_obj_t *map_input(mp_obj_t self_in, mp_obj_t x) {
+static model_obj_t *loaded_model(mp_obj_t self_in) {
     model_obj_t *o = MP_OBJ_TO_PTR(self_in);
     if (!o->loaded) {
         mp_raise_ValueError(MP_ERROR_TEXT("no model loaded: call emltrees.load_model first"));
     }
-    mp_buffer_info_t buf;
-    mp_get_buffer_raise(x, &buf, MP_BUFFER_READ);
-    const int32_t n = o->trees.n_features;
-    if (o->trees.int16) {
-        eml_trees_set_input16(&o->trees, emlmp_array(x, 'h', false, (size_t)n, "x (int16 model)", NULL));
-        return o;
-    }
-    if ((buf.typecode == 'f' && buf.len == (size_t)n * 4) || (buf.typecode == 'h' && buf.len == (size_t)n * 2)) {
-        if (buf.typecode == 'h') {
-            eml_trees_set_input_int16(&o->trees, buf.buf);
-        } else if (eml_trees_set_input_float(&o->trees, buf.buf) && !o->trees.missing) {
-            mp_raise_ValueError(MP_ERROR_TEXT("x contains nan"));
-        }
-        return o;
-    }
-    const bool known = buf.typecode == 'f' || buf.typecode == 'h';
-    EMLMP_RAISE(&mp_type_ValueError, "x must be array('f') or array('h') of length %d, got %d", EMLMP_INT(n),
-                EMLMP_INT(known ? (int32_t)(buf.len >> (buf.typecode == 'f' ? 2 : 1)) : -1));
+    return o;
 }
 
-static float *out_array(mp_obj_t out, int32_t n, const char *what) {
-    mp_buffer_info_t buf;
-    mp_get_buffer_raise(out, &buf, MP_BUFFER_WRITE);
-    if (buf.typecode != 'f' || buf.len != (size_t)n * 4) {
-        EMLMP_RAISE(&mp_type_ValueError, "out must be array('f') of length %s %d", EMLMP_STR(what), EMLMP_INT(n));
+// Maps x (array 'f' or 'h' of n_features) into the model's input keys.
+static model_obj_t *map_input(mp_obj_t self_in, mp_obj_t x) {
+    model_obj_t *o = loaded_model(self_in);
+    const size_t n = (size_t)o->trees.n_features;
+    if (o->trees.int16) {
+        eml_trees_set_input16(&o->trees, emlmp_array(x, 'h', false, n, "x (int16 model)", NULL));
+        return o;
     }
-    return buf.buf;
+    char tc;
+    const void *values = emlmp_array_of(x, 'f', 'h', false, n, "x", NULL, &tc);
+    if (tc == 'h') {
+        eml_trees_set_input_int16(&o->trees, values);
+    } else if (eml_trees_set_input_float(&o->trees, values) && !o->trees.missing) {
+        mp_raise_ValueError(MP_ERROR_TEXT("x contains nan"));
+    }
+    return o;
+}
+
+static float *out_array(mp_obj_t out, int32_t n) {
+    return emlmp_array(out, 'f', true, (size_t)n, "out", NULL);
 }
 
 static mp_obj_t predict(mp_obj_t self_in, mp_obj_t x) {
@@ -160,7 +139,7 @@ static mp_obj_t predict_proba(mp_obj_t self_in, mp_obj_t x, mp_obj_t out) {
     if (t->n_classes == 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("predict_proba needs a classifier model"));
     }
-    float *p = out_array(out, t->n_classes, "n_classes");
+    float *p = out_array(out, t->n_classes);
     if (t->kind == EML_TREES_BOOST) {
         eml_trees_margins(t, o->margins);
         eml_trees_link(t, o->margins, p);
@@ -183,7 +162,7 @@ static mp_obj_t decision_function(size_t n_args, const mp_obj_t *args) {
     if (t->kind != EML_TREES_BOOST || n_args != 3) {
         mp_raise_ValueError(MP_ERROR_TEXT("decision_function(x, out) needs a boosting model (isolation: decision_function(x))"));
     }
-    eml_trees_margins(t, out_array(args[2], t->n_outputs, "n_outputs"));
+    eml_trees_margins(t, out_array(args[2], t->n_outputs));
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(decision_function_obj, 2, 3, decision_function);
@@ -204,11 +183,8 @@ static mp_obj_t quantize(mp_obj_t self_in, mp_obj_t x, mp_obj_t out) {
     if (!o->loaded || o->scaler[0] == NULL || o->scaler[1] == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("quantize needs an int16 model with qo and qs lines"));
     }
-    const int32_t bad = eml_quantize_int16(emlmp_array(x, 'f', false, n, "x", NULL), o->scaler[0], o->scaler[1],
-                                           emlmp_array(out, 'h', true, n, "out", NULL), (int32_t)n);
-    if (bad >= 0) {
-        EMLMP_RAISE(&mp_type_ValueError, "x[%d] is nan", EMLMP_INT(bad));
-    }
+    emlmp_quantize(emlmp_array(x, 'f', false, n, "x", NULL), o->scaler[0], o->scaler[1],
+                   emlmp_array(out, 'h', true, n, "out", NULL), (int32_t)n);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(quantize_obj, quantize);
@@ -233,14 +209,15 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     if (dest[0] != MP_OBJ_NULL) {
         return;
     }
-    const EmlTrees *t = &((model_obj_t *)MP_OBJ_TO_PTR(self_in))->trees;
     const mp_obj_base_t *m = method(attr);
     if (m != NULL) {
         dest[0] = MP_OBJ_FROM_PTR(m);
         dest[1] = self_in;
         return;
     }
-    int32_t v;
+    const model_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    const EmlTrees *t = &o->trees;
+    int32_t v = 0;
     if (attr == MP_QSTR_n_features) {
         v = t->n_features;
     } else if (attr == MP_QSTR_n_classes) {
@@ -255,11 +232,10 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         v = t->n_leaves + t->n_vector_words;
     } else if (attr == MP_QSTR_n_outputs) {
         v = t->n_outputs;
-    } else if (attr == MP_QSTR_classes) {
-        dest[0] = ((model_obj_t *)MP_OBJ_TO_PTR(self_in))->classes;
-        return;
-    } else {
+    } else if (attr != MP_QSTR_classes) {
         return;
     }
-    dest[0] = mp_obj_new_int(v);
+    // what the loaded model uses: before a load succeeds there is none
+    loaded_model(self_in);
+    dest[0] = (attr == MP_QSTR_classes) ? o->classes : mp_obj_new_int(v);
 }

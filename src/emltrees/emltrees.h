@@ -4,8 +4,9 @@
 
 #include "emlmp.h"
 #include "eml_trees.h"
-#include "eml_text.h"
-#include "eml_quantize.h"
+#include "emlmp_text.h"
+#include "emlmp_quantize.h"
+#include "emlmp_labels.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -29,8 +30,7 @@ typedef struct {
 // Reads a model file line by line with f.readline(), checking its end
 // line (strict: required) and CRC.
 typedef struct {
-    mp_obj_t readline[2];
-    size_t n_self;
+    mp_obj_t readline;      // the file's bound readline method
     int32_t line;
     bool strict;
     EmlTextCheck check;

@@ -185,8 +185,11 @@ static int32_t load_floats(EmlTextCursor *c, int32_t line, float **values, int32
     }
     for (int32_t i = 0; i < n; i++) {
         uint32_t bits;
-        if (!eml_text_next(c, &s, &len) || !eml_text_bits(s, len, &bits) || eml_trees_is_nan(bits)) {
+        if (!eml_text_next(c, &s, &len) || !eml_text_bits(s, len, &bits)) {
             emltrees_raise_line(line, "malformed float: expected 0x and 8 hex digits");
+        }
+        if ((bits & 0x7f800000u) == 0x7f800000u) {
+            emlmp_not_finite(line, i + 1);
         }
         (*values)[i] = eml_text_bits_float(bits);
     }
@@ -221,28 +224,10 @@ static EmlError load_dtype(EmlTrees *t, EmlTextCursor *c, int32_t line) {
 
 // "y,int,<label>,..." or "y,str,<label>,...": model.classes, in class order.
 static void load_labels(model_obj_t *o, EmlTextCursor *c, int32_t line) {
-    const char *s;
-    size_t len;
-    if (!eml_text_next(c, &s, &len) || !(eml_text_is(s, len, "int") || eml_text_is(s, len, "str"))) {
-        emltrees_raise_line(line, "malformed y line: expected y,int,... or y,str,...");
-    }
-    const bool ints = s[0] == 'i';
-    EmlTextCursor count = *c;
-    int32_t n = 0;
-    while (eml_text_next(&count, &s, &len)) {
-        n++;
-    }
-    mp_obj_t *items = EMLMP_NEW(mp_obj_t, n, "the class labels");
-    for (int32_t i = 0; i < n; i++) {
-        int32_t v;
-        eml_text_next(c, &s, &len);
-        if (ints && !eml_text_int(s, len, &v)) {
-            emltrees_raise_line(line, "malformed integer label");
-        }
-        items[i] = ints ? mp_obj_new_int(v) : mp_obj_new_str(s, len);
-    }
+    size_t n;
+    mp_obj_t *items = emlmp_read_labels(c, line, 0, &n);
     o->classes = mp_obj_new_tuple(n, items);
-    o->n_labels = n;
+    o->n_labels = (int32_t)n;
 }
 
 // The line's tag as one char ('B' for lb), 0 for lines to skip.

@@ -24,22 +24,19 @@ static NORETURN void raise_finish(const EmlTrees *t, EmlError err, int32_t bad) 
 
 
 void emltrees_reader_init(emltrees_reader_t *r, mp_obj_t f, bool strict) {
-    mp_load_method(f, MP_QSTR_readline, r->readline);
-    r->n_self = (r->readline[1] == MP_OBJ_NULL) ? 0 : 1;
+    r->readline = mp_load_attr(f, MP_QSTR_readline);
     r->line = 0;
     r->strict = strict;
     eml_text_check_init(&r->check);
 }
 
 const char *emltrees_reader_next(emltrees_reader_t *r, size_t *len) {
-    mp_buffer_info_t buf;
-    mp_get_buffer_raise(mp_call_function_n_kw(r->readline[0], r->n_self, 0, &r->readline[1]), &buf, MP_BUFFER_READ);
     r->line += 1;
-    if (buf.len > 0 && !eml_text_is_end(buf.buf, buf.len)) {
-        eml_text_check_line(&r->check, buf.buf, buf.len);
+    const char *line = emlmp_readline(r->readline, r->line, len);
+    if (*len > 0 && !eml_text_is_end(line, *len)) {
+        eml_text_check_line(&r->check, line, *len);
     }
-    *len = buf.len;
-    return buf.buf;
+    return line;
 }
 
 static void read_end(emltrees_reader_t *r, const EmlTrees *t, const char *line, size_t len) {
@@ -83,7 +80,7 @@ void emltrees_read(model_obj_t *o, emltrees_reader_t *r) {
         emltrees_load_line(o, line, len, r->line);
     }
     if (r->strict && !r->check.ended) {
-        mp_raise_ValueError(MP_ERROR_TEXT("missing end line: the file is incomplete (strict=False reads old files)"));
+        emlmp_missing_end();
     }
     t->keys = o->keys;
     t->sums = o->sums;

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .labels import labels_line
+from . import math32
 from .text import float32_hex, save_model
 
 F = np.float32
@@ -65,29 +66,6 @@ def from_fixed(sums, shift):
     nearest, ties to even; the power of two is exact)."""
     with np.errstate(over='ignore'):
         return (np.asarray(sums, dtype=np.int64).astype(F) * F(2.0 ** -shift)).astype(F)
-
-
-def exp32(x):
-    """eml_math_exp in numpy float32, the same operations in the same order."""
-    x = np.clip(np.asarray(x, dtype=F), F(-87.0), F(87.0))
-    t = x * F(1.44269504)
-    k = (t + np.where(t >= 0, F(0.5), F(-0.5))).astype(np.int32)
-    kf = k.astype(F)
-    r = (x - kf * F(0.693145751953125)) - kf * F(1.42860677e-06)
-    p = F(1.0 / 5040)
-    for c in (1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1.0, 1.0):
-        p = p * r + F(c)
-    scale = ((k + 127).astype(np.uint32) << 23).view(F)
-    return (p * scale).astype(F)
-
-
-def reciprocal32(y):
-    """eml_math_reciprocal in numpy float32."""
-    y = np.asarray(y, dtype=F)
-    g = (np.uint32(0x7ef311c3) - y.view(np.uint32)).view(F)
-    for _ in range(3):
-        g = g * (F(2.0) - y * g)
-    return (g + g * (F(1.0) - y * g)).astype(F)
 
 
 class AdditiveModel:
@@ -203,7 +181,7 @@ class AdditiveModel:
             raise ValueError('score_samples needs an IsolationForest model')
         shift, leaves, _ = self._fixed()
         total = from_fixed(leaves[self._reached(X)].sum(axis=0), shift)
-        return -exp32(-(total * self.base[0]))
+        return -math32.exp(-(total * self.base[0]))
 
     def predict_index(self, X):
         """The device's predict: class indices (into classes_), values, or
@@ -227,10 +205,10 @@ class AdditiveModel:
             raise ValueError('predict_proba needs a classifier')
         margins = self.decision_function(X)
         if self.link == 'sigmoid':
-            p = reciprocal32(F(1.0) + exp32(-margins))
+            p = math32.reciprocal(F(1.0) + math32.exp(-margins))
             return np.stack([F(1.0) - p, p], axis=1)
-        e = exp32(margins - margins.max(axis=1, keepdims=True))
+        e = math32.exp(margins - margins.max(axis=1, keepdims=True))
         total = np.zeros(len(e), dtype=F)
         for k in range(e.shape[1]):
             total = total + e[:, k]
-        return (e * reciprocal32(total)[:, None]).astype(F)
+        return (e * math32.reciprocal(total)[:, None]).astype(F)

@@ -5,14 +5,15 @@
 windows is shaped (n, window, channels) (int16 or float values); the result
 (n, n_features) float32 equals, bit for bit, what fx.compute gives on the
 device for each window: every step repeats lib/emlearn/eml_features.h's
-float32 operations in its order (compensated sums, its sqrt and 1/sqrt, the
-device FFT from fft32.py). Definitions: see the header's first comment.
+float32 operations in its order (blocked compensated sums, its sqrt and
+1/sqrt, order statistics of eml_f32_key keys, the device FFT from fft.py).
+Definitions: see the header's first comment.
 """
 from fractions import Fraction
 
 import numpy as np
 
-from . import fft32
+from . import fft, math32
 
 F = np.float32
 KINDS = ('mean', 'std', 'min', 'max', 'median', 'p10', 'p25', 'p75', 'p90', 'iqr', 'rms', 'energy',
@@ -86,18 +87,39 @@ def reciprocal(m):
     return min(near, key=lambda c: abs(Fraction(float(c)) - Fraction(1, m)))
 
 
+BLOCK = 16  # EML_F32_BLOCK
+
+
 def seqsum(a):
-    """Sum over the last axis as eml_f32_add does: compensated (Kahan),
-    in order."""
+    """Sum over the last axis as the eml_f32.h blocked sum does: plain sums
+    of blocks of BLOCK terms (each from +0, the last block may be shorter),
+    the block sums added in order with compensation (Kahan)."""
     a = np.asarray(a, dtype=F)
+    m = a.shape[-1]
+    blocks = np.zeros(a.shape[:-1] + (-(-m // BLOCK), BLOCK), dtype=F)
+    blocks.reshape(a.shape[:-1] + (-1,))[..., :m] = a  # +0 padding leaves a block sum as it is
+    b = np.zeros(blocks.shape[:-1], dtype=F)
+    for i in range(BLOCK):
+        b = b + blocks[..., i]
     s = np.zeros(a.shape[:-1], dtype=F)
     c = np.zeros_like(s)
-    for i in range(a.shape[-1]):
-        y = a[..., i] - c
+    for j in range(b.shape[-1]):
+        y = b[..., j] - c
         t = s + y
         c = (t - s) - y
         s = t
     return s
+
+
+def keys(x):
+    """eml_f32_key of float32 x: int32 in the order of the values, -0 below +0."""
+    b = np.asarray(x, dtype=F).view(np.uint32)
+    return np.where(b >> np.uint32(31), b ^ np.uint32(0x7fffffff), b).view(np.int32)
+
+
+def from_keys(k):
+    """eml_f32_from_key: the float32 values of keys k."""
+    return keys(np.asarray(k, dtype=np.int32).view(F)).view(F)
 
 
 def rsqrt(v):
@@ -105,25 +127,13 @@ def rsqrt(v):
     with np.errstate(all='ignore'):
         v = np.asarray(v, dtype=F)
         tiny = v < F(2.0 ** -64)
-        s = np.where(tiny, v * F(2.0 ** 64), v)
-        r = (np.uint32(0x5f3759df) - (s.view(np.uint32) >> np.uint32(1))).view(F)
-        h = F(0.5) * s
-        for _ in range(3):
-            r = r * (F(1.5) - h * r * r)
+        r = math32.rsqrt(np.where(tiny, v * F(2.0 ** 64), v))
         return np.where(tiny, r * F(2.0 ** 32), r)
 
 
 def sqrt(v):
-    """eml_f32_sqrt of float32 v >= 0."""
-    with np.errstate(all='ignore'):
-        v = np.asarray(v, dtype=F)
-        tiny = v < F(2.0 ** -64)
-        s = np.where(tiny, v * F(2.0 ** 64), v)
-        r = rsqrt(np.where(s > 0, s, F(1)))
-        y = s * r
-        y = y + (F(0.5) * r) * (s - y * y)
-        y = np.where(tiny, y * F(2.0 ** -32), y)
-        return np.where((v > 0) & (v <= np.finfo(F).max), y, v)
+    """eml_f32_sqrt of float32 v >= 0: the IEEE (correctly rounded) sqrt."""
+    return np.sqrt(np.asarray(v, dtype=F))
 
 
 def percentile(ordered, m, kind):
@@ -140,7 +150,8 @@ class _Channels:
         m = x.shape[-1]
         self.m, self.inv = m, reciprocal(m)
         self.mean = seqsum(x) * self.inv
-        self.min, self.max = x.min(axis=-1), x.max(axis=-1)
+        k = keys(x)
+        self.min, self.max = from_keys(k.min(axis=-1)), from_keys(k.max(axis=-1))
         self.constant = ~(self.max > self.min)
         d = x - self.mean[..., None]
         d2 = d * d
@@ -171,9 +182,9 @@ class _Channels:
 
 def _spectral(full, mean, kind, bands, tables):
     """band:K or dominant_freq of channels full (..., n) (eml_features_spectrum)."""
-    hann, cos_t, sin_t = tables
+    hann, table = tables
     n = full.shape[-1]
-    re, im = fft32.rfft((full - mean[..., None]) * hann, cos_t, sin_t)
+    re, im = fft.rfft(table, (full - mean[..., None]) * hann)
     power = re[..., 1:] * re[..., 1:] + im[..., 1:] * im[..., 1:]
     if kind == 'dominant_freq':
         return (np.argmax(power, axis=-1) + 1).astype(F)[..., None]
@@ -184,7 +195,7 @@ def _spectral(full, mean, kind, bands, tables):
 def _group(x, full, kinds, bands, tables):
     """Per-channel outputs of channels x (..., m), full windows (..., n)."""
     ch = _Channels(x, kinds)
-    ordered = np.sort(x, axis=-1) if set(PERCENT) & set(kinds) or 'iqr' in kinds else None
+    ordered = from_keys(np.sort(keys(x), axis=-1)) if set(PERCENT) & set(kinds) or 'iqr' in kinds else None
     parts = []
     for kind in kinds:
         if kind in ('band', 'dominant_freq'):
@@ -223,10 +234,14 @@ def _load(windows, window, channels, magnitude, jerk):
     x = np.ascontiguousarray(w.astype(F).transpose(0, 2, 1))
     if not np.all(np.isfinite(x)):
         raise ValueError('samples must be finite (found nan or inf)')
-    if magnitude:
+    if magnitude and np.issubdtype(w.dtype, np.integer):
+        # int16 frames: the exact integer sum of squares, rounded once
+        acc = (w.astype(np.int64) ** 2).sum(axis=-1).astype(F)
+    elif magnitude:
         acc = np.zeros(x.shape[::2], dtype=F)
         for c in range(channels):
             acc = acc + x[:, c] * x[:, c]
+    if magnitude:
         x = np.concatenate([x, sqrt(acc)[:, None]], axis=1)
     if jerk:
         d = np.concatenate([np.zeros_like(x[..., :1]), x[..., 1:] - x[..., :-1]], axis=-1)
@@ -246,10 +261,10 @@ def _extract(windows, window, channels, features, magnitude, jerk):
     data = _load(windows, window, channels, bool(magnitude), bool(jerk))
     tables = None
     if {'band', 'dominant_freq'} & set(kinds):
-        cos_t, sin_t = fft32.twiddles(window)
+        table = fft.twiddles(window)
         k = np.arange(window)
-        c = np.where(k == window // 2, F(-1), cos_t[np.where(k < window // 2, k, window - k) % (window // 2)])
-        tables = (F(0.5) - F(0.5) * c, cos_t, sin_t)
+        c = np.where(k == window // 2, F(-1), table[np.where(k < window // 2, k, window - k) % (window // 2), 0])
+        tables = (F(0.5) - F(0.5) * c, table)
     base = channels + int(bool(magnitude))
     out, ch = _group(data[:, :base], data[:, :base], kinds, bands, tables)
     if jerk:

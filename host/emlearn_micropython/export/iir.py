@@ -90,7 +90,7 @@ def from_line(text):
 def loads(text, strict=True):
     """The float32 coefficients (n_sections, 6) of a file's text from
     dumps(); strict=False reads old files without the end line."""
-    body, counts = check_end_line(text.removeprefix('\ufeff'), strict)
+    body, counts = check_end_line(text, strict)
     sos = from_line(body)
     if counts is not None and counts != [len(sos)]:
         raise ValueError(f'end line counts {counts} differ from the file\'s {len(sos)} sections')

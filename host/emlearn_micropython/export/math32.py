@@ -1,6 +1,6 @@
-"""The float32 maths of lib/emlearn/eml_math.h (log2, exp2, 1/x, sqrt
-without libm or division), operation by operation in numpy: the results
-are the device's bit for bit."""
+"""The float32 maths of lib/emlearn/eml_math.h (exp, log2, exp2, 1/x,
+1/sqrt, sqrt without libm or division), operation by operation in numpy:
+the results are the device's bit for bit."""
 import numpy as np
 
 F = np.float32
@@ -41,7 +41,22 @@ def exp2(x):
     return ((v + (i << 23)) & 0xffffffff).astype(U).view(F)
 
 
+def exp(x):
+    """eml_math_exp on a float32 array."""
+    x = np.clip(np.asarray(x, dtype=F), F(-87.0), F(87.0))
+    t = x * F(1.44269504)
+    k = (t + np.where(t >= 0, F(0.5), F(-0.5))).astype(np.int32)
+    kf = k.astype(F)
+    r = (x - kf * F(0.693145751953125)) - kf * F(1.42860677e-06)
+    p = F(1.0 / 5040)
+    for c in (1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1.0, 1.0):
+        p = p * r + F(c)
+    scale = ((k + 127).astype(np.uint32) << 23).view(F)
+    return (p * scale).astype(F)
+
+
 def reciprocal(x):
+    """eml_math_reciprocal on a float32 array."""
     x = np.asarray(x, dtype=F)
     r = (U(0x7ef311c3) - x.view(U)).view(F)
     for _ in range(3):
@@ -49,10 +64,17 @@ def reciprocal(x):
     return r + r * (F(1) - x * r)
 
 
-def sqrt(x):
+def rsqrt(x):
+    """eml_math_rsqrt on a float32 array."""
     x = np.asarray(x, dtype=F)
     y = (U(0x5f3759df) - (x.view(U) >> 1)).view(F)
     half = F(0.5) * x
     for _ in range(3):
         y = y * (F(1.5) - half * y * y)
-    return x * y
+    return y
+
+
+def sqrt(x):
+    """eml_math_sqrt on a float32 array."""
+    x = np.asarray(x, dtype=F)
+    return x * rsqrt(x)

@@ -83,24 +83,40 @@ def edges(cfg):
     return mel_to_hz(mels, cfg.htk)
 
 
-def filterbank(cfg):
-    """The device's sparse filterbank as a dense (n_mels, n_fft/2+1) float32
-    array (zeros outside each filter's span). ValueError for an empty filter."""
+def bands(cfg):
+    """eml_mel_filterbank: (bands, ramps, scales). Band j holds the bins
+    bands[j] <= k < bands[j+1]; ramps[k] is where bin k lies in its band
+    (0..1); scales are the Slaney norms (None without). ValueError for an
+    empty filter (eml_mel_empty_filter)."""
     f = edges(cfg)
-    f0, f1, f2 = f[:-2, None], f[1:-1, None], f[2:, None]
     width = F(cfg.sr) * F(1.0 / cfg.n_fft)
     hz = np.arange(cfg.n_fft // 2 + 1).astype(F) * width
-    with np.errstate(over='ignore', invalid='ignore'):
-        lower = (hz - f0) * reciprocal(f1 - f0)
-        upper = (f2 - hz) * reciprocal(f2 - f1)
-        w = np.where(lower < upper, lower, upper)
-        w = np.where(w > 0, w, F(0))
-    if cfg.norm == 'slaney':
-        w = w * (F(2) * reciprocal(f2 - f0))
+    b = np.maximum.accumulate(np.searchsorted(hz, f, side='left'))
+    ramps = np.zeros(len(hz), dtype=F)
+    for j in range(cfg.n_mels + 1):
+        k = slice(b[j], b[j + 1])
+        ramps[k] = np.minimum((hz[k] - f[j]) * reciprocal(f[j + 1] - f[j]), F(1))
+    scales = F(2) * reciprocal(f[2:] - f[:-2]) if cfg.norm == 'slaney' else None
     for m in range(cfg.n_mels):
-        if not w[m].any() and f[m + 2] != 0:
+        if not ((ramps[b[m]:b[m + 1]] > 0).any() or (ramps[b[m + 1]:b[m + 2]] < 1).any()) and f[m] != 0:
             raise ValueError(f'n_mels {cfg.n_mels} too large for n_fft {cfg.n_fft}: filter {m} is empty')
-    return w.astype(F)
+    return b, ramps, scales
+
+
+def _weights(b, ramps, m):
+    """Filter m's bins and weights before its scale, as eml_mel_frame sums them."""
+    rise, fall = ramps[b[m]:b[m + 1]], F(1) - ramps[b[m + 1]:b[m + 2]]
+    return range(b[m], b[m + 2]), np.concatenate([rise, fall]).astype(F)
+
+
+def filterbank(cfg):
+    """The device's filterbank as a dense (n_mels, n_fft/2+1) float32 array."""
+    b, ramps, scales = bands(cfg)
+    w = np.zeros((cfg.n_mels, len(ramps)), dtype=F)
+    for m in range(cfg.n_mels):
+        k, wm = _weights(b, ramps, m)
+        w[m, k.start:k.stop] = wm if scales is None else wm * scales[m]
+    return w
 
 
 def _window(table, frames):
@@ -139,7 +155,7 @@ def melspectrogram(y, **kwargs):
     cfg = Config(**kwargs)
     from . import fft
     table = fft.twiddles(cfg.n_fft)
-    weights = filterbank(cfg)
+    b, ramps, scales = bands(cfg)
     x = frames_of(as_float32(y), cfg.n_fft, cfg.hop_length)
     re, im = fft.rfft(table, _window(table, x))
     p = re * re + im * im
@@ -147,11 +163,11 @@ def melspectrogram(y, **kwargs):
         p = sqrt(p)
     out = np.zeros((len(x), cfg.n_mels), dtype=F)
     for m in range(cfg.n_mels):
-        bins = np.flatnonzero(weights[m])
+        bins, w = _weights(b, ramps, m)
         s = np.zeros(len(x), dtype=F)
-        for k in range(bins[0], bins[-1] + 1) if len(bins) else ():
-            s = s + p[:, k] * weights[m, k]
-        out[:, m] = s
+        for k, wk in zip(bins, w):
+            s = s + p[:, k] * wk
+        out[:, m] = s if scales is None else s * scales[m]
     if cfg.log:
         out = DB_PER_OCTAVE * log2(np.where(out > AMIN, out, AMIN))
     return out

@@ -12,6 +12,7 @@ activations with one scale per tensor (from the largest magnitude seen on
 layer's output stays float32.
 """
 import dataclasses
+import os
 import zlib
 
 import numpy as np
@@ -194,9 +195,10 @@ def source_of(model):
         return 'sklearn'
     if module.startswith('keras'):
         return 'keras'
-    if name == 'ModelProto' or isinstance(model, (str, bytes)) and str(model).endswith('.onnx'):
+    if name == 'ModelProto' or isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith('.onnx'):
         return 'onnx'
-    raise ValueError(f'cannot convert {name}: give an MLPClassifier/MLPRegressor, a Keras model or an ONNX model')
+    raise ValueError(f'cannot convert {name}: give an MLPClassifier/MLPRegressor, a Keras model, '
+                     'an ONNX model or a .onnx path')
 
 
 def convert(model, dtype='float32', calibration=None):
@@ -217,4 +219,4 @@ def convert(model, dtype='float32', calibration=None):
 
 
 # For export.convert(): the class names this exporter takes.
-ESTIMATORS = ('MLPClassifier', 'MLPRegressor', 'Sequential', 'Functional', 'ModelProto')
+ESTIMATORS = ('MLPClassifier', 'MLPRegressor', 'Sequential', 'Functional', 'ModelProto', '.onnx')

@@ -27,7 +27,9 @@ def with_end_line(text, *counts):
 def check_end_line(text, strict=True):
     """(body, counts): the text before a valid end line and the end line's
     counts, or ValueError naming what is wrong. strict=False accepts a text
-    without an end line: (text, None)."""
+    without an end line: (text, None). A UTF-8 byte order mark that an
+    editor put before the first line is not part of the file."""
+    text = text.removeprefix('\ufeff')
     at = text.rfind('\nend,') + 1 if not text.startswith('end,') else 0
     if at == 0 and not text.startswith('end,'):
         if strict:

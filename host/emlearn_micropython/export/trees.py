@@ -62,8 +62,11 @@ class Model:
     """A converted estimator: save() writes the model file; predict() and
     predict_proba() compute what the device computes."""
 
-    def __init__(self, estimator, leaf_bits=None):
+    dtype = 'float32'
+
+    def __init__(self, estimator, leaf_bits=None, scalers=None):
         trees = _trees_of(estimator)
+        self._folded = _fold(scalers, trees, integer=self.dtype == 'int16')
         self.kind = type(estimator).__name__
         self.is_classifier = 'Classifier' in self.kind
         self.n_features = int(estimator.n_features_in_)
@@ -114,6 +117,8 @@ class Model:
         return -self._leaf_ids[leaf] - 1
 
     def _threshold(self, feature, t):
+        if self._folded is not None:
+            return _folded(self._folded, feature, t)
         return floor_float32(t)
 
     def _header(self):
@@ -232,6 +237,23 @@ class Model:
         return self._vote_sums(X).astype(np.float32) * self.scale()
 
 
+def _fold(scalers, trees, integer):
+    """{(feature, threshold): threshold on the raw features} for a
+    Pipeline's scalers (export/pipeline.py), or None without."""
+    if scalers is None:
+        return None
+    pairs = sorted({(int(t.feature[i]), float(t.threshold[i])) for t in trees for i in np.flatnonzero(t.children_left != -1)})
+    folded = scalers.fold([f for f, _ in pairs], [t for _, t in pairs], integer=integer)
+    return dict(zip(pairs, folded))
+
+
+def _folded(table, feature, t):
+    x = table[feature, float(t)]
+    if x is None:
+        raise ValueError(f'threshold {t} of feature {feature}: no raw input value goes left through the scaler')
+    return x
+
+
 class Int16Model(Int16Trees, Model):
     """dtype='int16': integer thresholds, array('h') inputs (export/trees_int16.py)."""
 
@@ -295,7 +317,7 @@ def load_csv(text, strict=True):
     return model
 
 
-def convert(estimator, method='inline', leaf_bits=None, dtype='float32', scaler=None):
+def convert(estimator, method='inline', leaf_bits=None, dtype='float32', scaler=None, scalers=None):
     """Convert a fitted scikit-learn tree or forest. `method` is accepted for
     compatibility with emlearn ('inline' or 'loadable': the same file).
     leaf_bits: None (soft vote, exact: 24 bits, fewer for > 127 trees),
@@ -303,11 +325,13 @@ def convert(estimator, method='inline', leaf_bits=None, dtype='float32', scaler=
     votes for one class; less RAM, may differ from scikit-learn).
     dtype='int16': integer thresholds and array('h') inputs (8 bytes per
     node); exact for integer features, or give a fitted
-    neighbors.Int16Scaler for float features (saved in the file)."""
+    neighbors.Int16Scaler for float features (saved in the file).
+    scalers: a Pipeline's StandardScaler/MinMaxScaler steps (given by
+    export.convert(pipeline)), folded exactly into the thresholds."""
     if method not in ('inline', 'loadable'):
         raise ValueError(f"unsupported method {method!r}: use 'inline'")
     if dtype == 'int16':
-        return Int16Model(estimator, leaf_bits=leaf_bits, scaler=scaler)
+        return Int16Model(estimator, leaf_bits=leaf_bits, scaler=scaler, scalers=scalers)
     if dtype != 'float32' or scaler is not None:
         raise ValueError(f"dtype must be 'float32' or 'int16' (scaler only with int16), got {dtype!r}")
-    return Model(estimator, leaf_bits=leaf_bits)
+    return Model(estimator, leaf_bits=leaf_bits, scalers=scalers)

@@ -21,9 +21,11 @@ class Int16Trees:
     """The int16 parts of trees.Int16Model (a mixin over trees.Model)."""
     dtype = 'int16'
 
-    def __init__(self, estimator, leaf_bits=None, scaler=None):
+    def __init__(self, estimator, leaf_bits=None, scaler=None, scalers=None):
+        if scaler is not None and scalers is not None:
+            raise ValueError('give a Pipeline or scaler=, not both')
         self.scaler = scaler
-        super().__init__(estimator, leaf_bits=leaf_bits)
+        super().__init__(estimator, leaf_bits=leaf_bits, scalers=scalers)
         for i, (feature, t, left, right) in enumerate(self.nodes):
             if right >= 0 and right - i > INT16_MAX:
                 raise ValueError(f'int16 model: node {i} jumps {right - i} nodes (at most {INT16_MAX})')
@@ -31,7 +33,7 @@ class Int16Trees:
             raise ValueError(f'int16 model: {self.n_leaves} distinct leaves (at most {-INT16_MIN})')
 
     def _threshold(self, feature, t):
-        q = math.floor(t)
+        q = math.floor(t) if self._folded is None else super()._threshold(feature, t)
         if not INT16_MIN <= q <= INT16_MAX:
             raise ValueError(f'threshold {t} of feature {feature} is {q} as int16: out of range '
                              f'(scale the feature with neighbors.Int16Scaler)')

@@ -36,7 +36,7 @@ static const float cheby_bp[] = {
 };
 
 static float table[2 * N_COS], power[N_COS + 1 + MAX_STAGES];
-static int32_t coefficients[EML_IIR_Q_COEFFICIENTS * MAX_STAGES], states[EML_IIR_Q_STATES * MAX_STAGES];
+static int32_t coefficients[EML_IIR_Q_COEFFICIENTS * MAX_STAGES], states[EML_IIR_Q_STATES(MAX_STAGES)];
 #define LONG 60000  // the ellip8 poles decay by e in about 2300 samples
 static int16_t x[N], y[N], z[N], tail[LONG];
 
@@ -124,10 +124,22 @@ int main(void) {
     }
     eml_iir_q_run(&f, y, 8);
     CHECK(y[0] == 32767 && y[1] == -32767);
-    // a coefficient of 64 or more cannot be represented
+    // a coefficient of 8 or more cannot be represented; just below works
+    // and saturates (the signal is clamped at 4x full scale inside)
     const float big[] = {100.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f};
+    const float gain8[] = {8.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f};
+    const float gain7[] = {7.99f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f};
     const int g[1] = {0};
     CHECK(eml_iir_q_init(&f, big, 1, g, coefficients, states) == EmlOutOfRange);
+    CHECK(eml_iir_q_init(&f, gain8, 1, g, coefficients, states) == EmlOutOfRange);
+    CHECK(eml_iir_q_init(&f, gain7, 1, g, coefficients, states) == EmlOk);
+    for (int i = 0; i < 8; i++) {
+        y[i] = (i & 1) ? -32768 : 32767;
+    }
+    eml_iir_q_run(&f, y, 8);
+    for (int i = 0; i < 8; i++) {
+        CHECK(y[i] == ((i & 1) ? -32767 : 32767));
+    }
     CHECK(eml_iir_q_init(&f, big, 0, g, coefficients, states) == EmlSizeMismatch);
     TEST_DONE("eml_iir_q");
     return 0;

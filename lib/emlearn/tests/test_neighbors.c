@@ -120,6 +120,23 @@ int main(void) {
     fx.labels[1] = -3;
     CHECK(eml_neighbors_predict(&fx.model, hi, &label) == EmlOk && label == -3);
 
+    // weights=distance: 1/sqrt(d) outvotes counts; at distance 0 only the
+    // exact matches vote. Items on a line: x -> label.
+    const int16_t xs[5] = {1, -3, 3, 4, 5};
+    const int32_t ls[5] = {1, 2, 2, 1, 1};
+    CHECK(eml_neighbors_init(&fx.model, fx.values, fx.labels, fx.results, 5, 1, 3) == EmlOk);
+    for (int i = 0; i < 5; i++) {
+        CHECK(eml_neighbors_add_item(&fx.model, &xs[i], ls[i]) == EmlOk);
+    }
+    const int16_t at0 = 0, at3 = 3;
+    CHECK(eml_neighbors_predict(&fx.model, &at0, &label) == EmlOk && label == 2);  // 2 votes of 3
+    CHECK(eml_neighbors_predict(&fx.model, &at3, &label) == EmlOk && label == 1);
+    fx.model.weights = EML_NEIGHBORS_DISTANCE;
+    CHECK(eml_neighbors_predict(&fx.model, &at0, &label) == EmlOk && label == 1);  // 1 > 1/3 + 1/3
+    CHECK(fx.results[1].weight > 0.3333f && fx.results[1].weight < 0.3334f);
+    CHECK(eml_neighbors_predict(&fx.model, &at3, &label) == EmlOk && label == 2);  // distance 0
+    CHECK(fx.results[0].weight == 1.0f && fx.results[1].weight == 0.0f);
+
     // Bad sizes and an empty store.
     CHECK(eml_neighbors_init(&fx.model, fx.values, fx.labels, fx.results, 0, 4, 1) == EmlBadArgument);
     CHECK(eml_neighbors_init(&fx.model, fx.values, fx.labels, fx.results, 1, 4, 0) == EmlBadArgument);

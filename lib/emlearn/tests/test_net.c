@@ -5,7 +5,7 @@
 
 // Distance in units in the last place between two finite floats.
 static int64_t ulps(float a, float b) {
-    int64_t ia = (int32_t)eml_net_to_bits(a), ib = (int32_t)eml_net_to_bits(b);
+    int64_t ia = (int32_t)eml_text_float_bits(a), ib = (int32_t)eml_text_float_bits(b);
     ia = ia < 0 ? (int64_t)INT32_MIN - ia : ia;
     ib = ib < 0 ? (int64_t)INT32_MIN - ib : ib;
     return ia > ib ? ia - ib : ib - ia;
@@ -14,7 +14,7 @@ static int64_t ulps(float a, float b) {
 static void test_exp(void) {
     int64_t worst = 0;
     // every 97th float32 bit pattern in the range with normal results
-    for (float x = -87.3f; x < 88.72f; x = eml_net_from_bits(eml_net_to_bits(x) + (x < 0 ? -97 : 97))) {
+    for (float x = -87.3f; x < 88.72f; x = eml_text_bits_float(eml_text_float_bits(x) + (x < 0 ? -97 : 97))) {
         const float ref = (float)exp((double)x);
         const int64_t d = ulps(eml_net_exp(x), ref);
         worst = d > worst ? d : worst;
