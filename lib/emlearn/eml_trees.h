@@ -6,8 +6,10 @@
 // to the same key), so the comparison is exact and the walk touches only
 // integers. With an FPU the floats are compared directly (same answers).
 // Classifiers add integer vote weights (no float maths); regressors sum
-// float32 leaf values in tree order. No division anywhere: the caller
-// provides the reciprocal that turns sums into means (EmlTrees.scale).
+// float32 leaf values in tree order; boosting and IsolationForest add
+// fixed-point leaf values as integers (eml_trees_to_fixed). No division
+// anywhere: the caller provides the reciprocal that turns sums into means
+// (EmlTrees.scale).
 //
 // A model is filled one item at a time (as a file streams in) with
 // eml_trees_add_leaf/_root/_node, then checked once by eml_trees_finish.
@@ -144,6 +146,11 @@ typedef struct {
     // {ln 2 / (n_trees * c(max_samples)), offset_}.
     const float *base;
     int32_t n_base;
+    // Boosting and isolation, set by eml_trees_finish: leaf words hold
+    // round(value * 2^shift) as int32; base_fixed (set by caller: n_base
+    // words) the base margins on the same scale.
+    int64_t *base_fixed;
+    int32_t shift;
     int32_t int16;          // int16 model: EmlTreesNode16 nodes, array('h') inputs
 } EmlTrees;
 
@@ -193,6 +200,8 @@ static inline EmlError eml_trees_init(EmlTrees *t, EmlTreesNode *nodes, int32_t 
     t->per_output = 0;
     t->base = NULL;
     t->n_base = 0;
+    t->base_fixed = NULL;
+    t->shift = 0;
     t->int16 = 0;
     t->nodes16 = (EmlTreesNode16 *)(void *)nodes;
     t->nodes16_capacity = nodes_capacity + nodes_capacity / 2;   // 12-byte nodes hold 1.5 8-byte ones
@@ -268,7 +277,10 @@ static inline EmlError eml_trees_add_leaf(EmlTrees *t, const uint32_t *values, i
     const int32_t vector = (!eml_trees_float_leaves(t) && t->n_classes > 1 && n_values == t->n_classes);
     EML_PRECONDITION(n_values == 1 || vector, EmlSizeMismatch);
     if (eml_trees_float_leaves(t)) {
-        EML_PRECONDITION(!eml_trees_is_nan(values[0]), EmlOutOfRange);
+        // additive models: finite (they become fixed point)
+        EML_PRECONDITION(!eml_trees_is_nan(values[0]) && (t->kind == EML_TREES_FOREST ||
+                                                          (values[0] & EML_TREES_FLOAT_MAGNITUDE) < EML_TREES_FLOAT_INF),
+                         EmlOutOfRange);
     } else if (!vector) {
         EML_PRECONDITION(values[0] < (uint32_t)t->n_classes, EmlOutOfRange);
     } else {
@@ -382,6 +394,90 @@ static inline int32_t eml_trees_child_ok(const EmlTrees *t, int32_t child) {
     return (child >= 0) ? (child < t->n_nodes * (int32_t)sizeof(EmlTreesNode)) : (-(child + 1) < t->n_leaves);
 }
 
+// ---- Fixed point (boosting, isolation) ----
+// Their leaf values are added as integers: eml_trees_finish turns each
+// float32 leaf v into round(v * 2^shift) (half away from zero), with the
+// shift that gives the largest leaf 31 bits, so leaves within a factor
+// 2^7 of it are exact and smaller ones are rounded to 2^-shift. The int64
+// sum of a prediction is exact and becomes a float32 by one rounding
+// (eml_trees_from_fixed). export/additive.py does the same in numpy.
+
+#define EML_TREES_MAX_SHIFT 126
+
+// The exponent of a finite float32: |v| < 2^(e + 1).
+static inline int32_t eml_trees_exponent(uint32_t bits) {
+    const int32_t e = (int32_t)((bits >> 23) & 0xffu);
+    return (e ? e : 1) - 127;
+}
+
+// round(v * 2^shift), v given by its float32 bits (finite; the result
+// must fit: below 2^62).
+static inline int64_t eml_trees_to_fixed(uint32_t bits, int32_t shift) {
+    const int32_t e = (int32_t)((bits >> 23) & 0xffu);
+    const uint32_t m = (bits & 0x7fffffu) | (e ? 0x800000u : 0u);
+    const int32_t up = (e ? e : 1) - 150 + shift;   // |v| * 2^shift = m * 2^up
+    const uint64_t mag = (up >= 0) ? (uint64_t)m << up : (up > -25) ? (m + (1u << (-up - 1))) >> -up : 0;
+    return (bits >> 31) ? -(int64_t)mag : (int64_t)mag;
+}
+
+// v * 2^-shift as the nearest float32 (ties to even); shift at most
+// EML_TREES_MAX_SHIFT, beyond the float32 range: +-infinity.
+static inline float eml_trees_from_fixed(int64_t v, int32_t shift) {
+    const uint64_t m = (v < 0) ? 0u - (uint64_t)v : (uint64_t)v;
+    uint32_t hi = (uint32_t)(m >> 32), lo = (uint32_t)m;
+    if ((hi | lo) == 0) {
+        return 0.0f;
+    }
+    int32_t top = 63;   // the bit number of hi's bit 31 in m
+    if (hi == 0) {
+        hi = lo;
+        lo = 0;
+        top = 31;
+    }
+    for (int32_t step = 16; step > 0; step >>= 1) {
+        if ((hi >> (32 - step)) == 0) {
+            hi = (hi << step) | (lo >> (32 - step));
+            lo <<= step;
+            top -= step;
+        }
+    }
+    // 24 bits kept, rounded on the 8 below and the sticky rest
+    const uint32_t rest = hi & 0xffu;
+    uint32_t mant = hi >> 8;
+    mant += (rest > 0x80u || (rest == 0x80u && (lo != 0 || (mant & 1u))));
+    const int32_t exponent = top + 127 - shift;   // >= 1
+    // a mantissa rounded up to 2^24 carries into the exponent
+    const uint32_t bits = (exponent >= 255) ? EML_TREES_FLOAT_INF : ((uint32_t)(exponent - 1) << 23) + mant;
+    return eml_text_bits_float(((bits < EML_TREES_FLOAT_INF) ? bits : EML_TREES_FLOAT_INF) | (v < 0 ? 0x80000000u : 0u));
+}
+
+// Once, by eml_trees_finish: the shift, the leaves and the base margins
+// (boosting) in fixed point. A base far above the leaves lowers the shift
+// so that sums stay below 2^56.
+static inline EmlError eml_trees_fix(EmlTrees *t) {
+    const int boost = t->kind == EML_TREES_BOOST;
+    int32_t top = -127;
+    for (int32_t i = 0; i < t->n_base; i++) {
+        const uint32_t bits = eml_text_float_bits(t->base[i]);
+        EML_PRECONDITION((bits & EML_TREES_FLOAT_MAGNITUDE) < EML_TREES_FLOAT_INF, EmlOutOfRange);
+        const int32_t e = eml_trees_exponent(bits) - 24;
+        top = (boost && e > top) ? e : top;
+    }
+    for (int32_t i = 0; i < t->n_leaves; i++) {
+        const int32_t e = eml_trees_exponent(t->leaves[i]);
+        top = (e > top) ? e : top;
+    }
+    const int32_t shift = 30 - top;
+    t->shift = (shift > EML_TREES_MAX_SHIFT) ? EML_TREES_MAX_SHIFT : shift;
+    for (int32_t i = 0; i < t->n_leaves; i++) {
+        t->leaves[i] = (uint32_t)(int32_t)eml_trees_to_fixed(t->leaves[i], t->shift);
+    }
+    for (int32_t i = 0; boost && i < t->n_base; i++) {
+        t->base_fixed[i] = eml_trees_to_fixed(eml_text_float_bits(t->base[i]), t->shift);
+    }
+    return EmlOk;
+}
+
 // Checks a complete model. On failure, *bad is the offending node or tree
 // index (or -1). Capacity errors come first.
 static inline EmlError eml_trees_finish(EmlTrees *t, int32_t *bad) {
@@ -417,10 +513,12 @@ static inline EmlError eml_trees_finish(EmlTrees *t, int32_t *bad) {
         EML_PRECONDITION(t->base && t->n_base == t->n_outputs, EmlSizeMismatch);
         t->per_output = t->n_trees / t->n_outputs;
         EML_PRECONDITION(t->per_output * t->n_outputs == t->n_trees, EmlSizeMismatch);
+        EML_PRECONDITION(t->base_fixed, EmlUninitialized);
     } else if (t->kind == EML_TREES_ISOLATION) {
         EML_PRECONDITION(t->base && t->n_base == 2, EmlSizeMismatch);
     }
-    return EmlOk;
+    // last: changes the leaves (boosting, isolation), so call once
+    return (t->kind == EML_TREES_FOREST) ? EmlOk : eml_trees_fix(t);
 }
 
 // ---- Prediction: no checks, no allocation ----
@@ -487,8 +585,15 @@ static inline void eml_trees_set_input_int16(EmlTrees *t, const int16_t *x) {
 // Whether decision node n sends the input left (x[feature] <= threshold).
 // wide: 0 when the model has at most 256 features (the feature's high byte
 // is 0); a constant in every caller, so each walk is compiled twice.
+// The low byte is read as a byte where that is the first one (one load
+// instead of a load and a mask on Thumb-1).
 EML_TREES_HOT int eml_trees_goes_left(const EmlTreesValue *in, const EmlTreesNode *n, int wide) {
-    const int32_t feature = wide ? ((n->child[0] & 0xff) | ((n->child[1] & 0x7f) << 8)) : (n->child[0] & 0xff);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const int32_t low = *(const uint8_t *)&n->child[0];
+#else
+    const int32_t low = n->child[0] & 0xff;
+#endif
+    const int32_t feature = wide ? (low | ((n->child[1] & 0x7f) << 8)) : low;
 #if EML_TREES_FLOAT_COMPARE
     return in[feature] <= n->split.threshold;
 #else
@@ -713,17 +818,96 @@ static inline float eml_trees_regress(const EmlTrees *t) {
     return sum * t->scale;
 }
 
-// Boosting: out[k] = base[k] + the leaf values of output k's trees, added
-// in file order in float32 (out: n_outputs floats).
-static inline void eml_trees_margins(const EmlTrees *t, float *out) {
+// Boosting, isolation: how the fixed-point sums find each tree's leaf.
+// Returns 1 (2 with more than 256 features) when they walk each tree as
+// they go (in-order cores, a float model, no NaN in the input), else 0
+// after filling t->reached.
+static inline int eml_trees_fixed_walk(const EmlTrees *t) {
+#if EML_TREES_LANES == 1
+    if (!t->nan_row && !t->int16) {
+        return (t->n_features > 256) ? 2 : 1;
+    }
+#endif
     eml_trees_reach_all(t);
-    int32_t tree = 0;
+    return 0;
+}
+
+// sum plus the fixed-point leaf values of trees first..end-1, as found in
+// t->reached.
+EML_TREES_HOT int64_t eml_trees_add_reached(const EmlTrees *t, int32_t first, int32_t end, int64_t sum) {
+    const int32_t *fixed = (const int32_t *)t->leaves;
+    for (int32_t tree = first; tree < end; tree++) {
+        sum += fixed[t->reached[tree]];
+    }
+    return sum;
+}
+
+// Where a walk from node offset (or leaf) i ends: -k-1 for leaf k. The
+// test at the bottom of the loop saves a jump per node.
+EML_TREES_HOT int32_t eml_trees_descend(const EmlTreesNode *nodes, const EmlTreesValue *in, int32_t i, int wide) {
+    if (i < 0) {
+        return i;
+    }
+    int32_t child;
+    do {
+        const EmlTreesNode *n = eml_trees_node(nodes, i);
+        child = eml_trees_goes_left(in, n, wide) ? n->child[0] : n->child[1];
+        i = child >> 8;
+    } while (child >= 0);
+    return i;
+}
+
+// The same for models of at most 256 features, out of line: its few live
+// values then stay in registers on Thumb-1.
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32_t eml_trees_descend_narrow(const EmlTreesNode *nodes, const EmlTreesValue *in, int32_t i) {
+    return eml_trees_descend(nodes, in, i, 0);
+}
+
+// The same sum, walking each tree from its root (roots to end, at most
+// EML_TREES_WALK_CHUNK trees) on the way.
+#define EML_TREES_WALK_CHUNK 32768
+EML_TREES_HOT int64_t eml_trees_add_walked(const EmlTreesNode *nodes, const EmlTreesValue *in, const int32_t *roots,
+                                           const int32_t *end, const int32_t *fixed, int64_t sum, int wide) {
+    // two int32 sums of the leaves' high and low 16 bits: no overflow for
+    // up to EML_TREES_WALK_CHUNK trees
+    int32_t high = 0, low = 0;
+    for (; roots < end; roots++) {
+        const int32_t i = wide ? eml_trees_descend(nodes, in, *roots, 1) : eml_trees_descend_narrow(nodes, in, *roots);
+        const int32_t v = fixed[~i];
+        high += v >> 16;
+        low += v & 0xffff;
+    }
+    return sum + (int64_t)high * 65536 + low;
+}
+
+// sum plus the fixed-point leaf values of trees first..end-1 (walk: as
+// eml_trees_fixed_walk returned).
+static inline int64_t eml_trees_fixed_sum(const EmlTrees *t, int32_t first, int32_t end, int64_t sum, int walk) {
+    if (walk == 0) {
+        return eml_trees_add_reached(t, first, end, sum);
+    }
+    const int32_t *fixed = (const int32_t *)t->leaves;
+    const EmlTreesValue *in = eml_trees_input(t);
+    while (first < end) {
+        const int32_t stop = (end - first > EML_TREES_WALK_CHUNK) ? first + EML_TREES_WALK_CHUNK : end;
+        sum = (walk == 1) ? eml_trees_add_walked(t->nodes, in, t->roots + first, t->roots + stop, fixed, sum, 0)
+                          : eml_trees_add_walked(t->nodes, in, t->roots + first, t->roots + stop, fixed, sum, 1);
+        first = stop;
+    }
+    return sum;
+}
+
+// Boosting: out[k] = base[k] + the leaf values of output k's trees, added
+// exactly in fixed point, then rounded once to float32 (out: n_outputs).
+static inline void eml_trees_margins(const EmlTrees *t, float *out) {
+    const int walk = eml_trees_fixed_walk(t);
     for (int32_t k = 0; k < t->n_outputs; k++) {
-        float sum = t->base[k];
-        for (int32_t j = 0; j < t->per_output; j++) {
-            sum += eml_trees_leaf_value(t, t->reached[tree++]);
-        }
-        out[k] = sum;
+        const int32_t first = k * t->per_output;
+        const int64_t sum = eml_trees_fixed_sum(t, first, first + t->per_output, t->base_fixed[k], walk);
+        out[k] = eml_trees_from_fixed(sum, t->shift);
     }
 }
 
@@ -767,12 +951,8 @@ static inline void eml_trees_link(const EmlTrees *t, const float *margins, float
 // IsolationForest: scikit-learn's score_samples, -2^(-mean path length /
 // c(max_samples)) = -exp(-sum * base[0]). Leaves hold depth + c(n_leaf).
 static inline float eml_trees_isolation_score(const EmlTrees *t) {
-    eml_trees_reach_all(t);
-    float sum = 0.0f;
-    for (int32_t tree = 0; tree < t->n_trees; tree++) {
-        sum += eml_trees_leaf_value(t, t->reached[tree]);
-    }
-    return -eml_math_exp(-(sum * t->base[0]));
+    const int64_t sum = eml_trees_fixed_sum(t, 0, t->n_trees, 0, eml_trees_fixed_walk(t));
+    return -eml_math_exp(-(eml_trees_from_fixed(sum, t->shift) * t->base[0]));
 }
 
 #ifdef __cplusplus

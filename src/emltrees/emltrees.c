@@ -36,6 +36,7 @@ static mp_obj_t model_alloc(mp_int_t max_trees, mp_int_t max_nodes, mp_int_t max
     o->keys = NULL;
     o->sums = NULL;
     o->margins = NULL;
+    o->base_fixed = NULL;
     o->base_values = NULL;
     o->keys_capacity = 0;
     o->sums_capacity = 0;

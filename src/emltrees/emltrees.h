@@ -15,6 +15,7 @@ typedef struct {
     uint32_t *sums;         // sums_capacity vote sums (scratch), also leaf values while loading
     int32_t *reached;       // max_trees leaf indices (scratch)
     float *margins;         // sums_capacity floats (boosting scratch)
+    int64_t *base_fixed;    // sums_capacity: boosting's base margins in fixed point
     float *base_values;     // base_capacity floats: the b line's values
     int32_t keys_capacity;
     int32_t sums_capacity;

@@ -33,6 +33,7 @@ static void ensure_scratch(model_obj_t *o, int32_t n_features, int32_t n_classes
     if (n_classes > o->sums_capacity) {
         o->sums = EMLMP_NEW(uint32_t, n_classes, "the model's class sums");
         o->margins = EMLMP_NEW(float, n_classes, "the model's margins");
+        o->base_fixed = EMLMP_NEW(int64_t, n_classes, "the model's base margins");
         o->sums_capacity = n_classes;
     }
     o->trees.keys = o->keys;

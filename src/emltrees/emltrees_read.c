@@ -10,6 +10,8 @@ static NORETURN void raise_finish(const EmlTrees *t, EmlError err, int32_t bad) 
                     EMLMP_INT(t->n_trees), EMLMP_INT(t->n_nodes),
                     EMLMP_INT(t->n_leaves + t->n_vector_words), EMLMP_INT(t->roots_capacity),
                     EMLMP_INT(t->nodes_capacity), EMLMP_INT(t->leaves_capacity));
+    } else if (err == EmlOutOfRange && bad < 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("model: b line values must be finite"));
     } else if (err == EmlOutOfRange) {
         EMLMP_RAISE(&mp_type_ValueError, "model: child or root out of range at index %d", EMLMP_INT(bad));
     } else if (err == EmlUnsupported) {
@@ -83,6 +85,7 @@ void emltrees_read(model_obj_t *o, emltrees_reader_t *r) {
     t->keys = o->keys;
     t->sums = o->sums;
     t->reached = o->reached;
+    t->base_fixed = o->base_fixed;
     int32_t bad;
     const EmlError err = eml_trees_finish(t, &bad);
     if (err != EmlOk) {

@@ -5,7 +5,8 @@ one form, `Tree`, with float32 thresholds already mapped so that
 `x <= threshold` gives the library's branch for every float32 x.
 
 predict/predict_proba/decision_function/score_samples compute what the
-device computes, bit for bit: the same float32 sums in the same order and
+device computes, bit for bit: the same fixed-point sums of the leaf values
+(eml_trees_to_fixed / eml_trees_from_fixed in lib/emlearn/eml_trees.h) and
 the same exp/reciprocal (lib/emlearn/eml_math.h).
 """
 from dataclasses import dataclass
@@ -28,6 +29,43 @@ class Tree:
     right: np.ndarray
     nan_left: np.ndarray    # bool: a NaN input goes left
     value: np.ndarray       # leaf values (float64, rounded to float32 once)
+
+
+MAX_SHIFT = 126
+
+
+def _exponent(bits):
+    """|v| < 2^(e + 1) for float32 bits (int64 arrays)."""
+    return np.maximum((bits >> 23) & 0xff, 1) - 127
+
+
+def _bits(values):
+    return np.asarray(values, dtype=F).reshape(-1).view(np.uint32).astype(np.int64)
+
+
+def fixed_shift(leaves, base, boost):
+    """The shift that gives the largest leaf 31 bits; a boosting base far
+    above the leaves lowers it (sums stay below 2^56)."""
+    top = max([-127] + list(_exponent(_bits(leaves))) + (list(_exponent(_bits(base)) - 24) if boost else []))
+    return min(30 - int(top), MAX_SHIFT)
+
+
+def to_fixed(values, shift):
+    """round(v * 2^shift), half away from zero, of float32 values (int64)."""
+    bits = _bits(values)
+    e = (bits >> 23) & 0xff
+    m = (bits & 0x7fffff) | np.where(e > 0, 0x800000, 0)
+    up = np.maximum(e, 1) - 150 + shift
+    down = np.clip(-up, 1, 62)
+    mag = np.where(up >= 0, m << np.clip(up, 0, 62), np.where(up > -25, (m + (1 << (down - 1))) >> down, 0))
+    return np.where(bits >> 31 == 1, -mag, mag)
+
+
+def from_fixed(sums, shift):
+    """sums * 2^-shift as the nearest float32 (int64 -> float32 rounds to
+    nearest, ties to even; the power of two is exact)."""
+    with np.errstate(over='ignore'):
+        return (np.asarray(sums, dtype=np.int64).astype(F) * F(2.0 ** -shift)).astype(F)
 
 
 class AdditiveModel:
@@ -90,8 +128,20 @@ class AdditiveModel:
 
     # ---- prediction as on the device ----
 
+    def _fixed(self):
+        """The shift, the leaves and the base margins as the device holds
+        them after loading (eml_trees_fix)."""
+        boost = self.kind == 'boost'
+        shift = fixed_shift(self.leaves, self.base, boost)
+        base = to_fixed(self.base, shift) if boost else None
+        return shift, to_fixed(self.leaves, shift), base
+
     def _leaf_values(self, X):
         """(n_trees, n_rows) float32 leaf values reached."""
+        return np.array(self.leaves, dtype=F)[self._reached(X)]
+
+    def _reached(self, X):
+        """(n_trees, n_rows) leaf indices reached."""
         X = np.asarray(X, dtype=F)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f'X must have shape (n, {self.n_features})')
@@ -102,9 +152,8 @@ class AdditiveModel:
         threshold = np.array([n[1] for n in nodes], dtype=F)
         children = np.array([[n[2], n[3]] for n in nodes])
         nan_left = np.array([n[4] for n in nodes])
-        leaves = np.array(self.leaves, dtype=F)
         rows = np.arange(len(X))
-        out = np.zeros((self.n_trees, len(X)), dtype=F)
+        out = np.zeros((self.n_trees, len(X)), dtype=np.int64)
         for t, root in enumerate(self.roots):
             i = np.full(len(X), root)
             while (i >= 0).any():
@@ -112,7 +161,7 @@ class AdditiveModel:
                 v = X[rows[a], feature[i[a]]]
                 go_left = np.where(np.isnan(v), nan_left[i[a]], v <= threshold[i[a]])
                 i[a] = np.where(go_left, children[i[a], 0], children[i[a], 1])
-            out[t] = leaves[-i - 1]
+            out[t] = -i - 1
         return out
 
     def decision_function(self, X):
@@ -120,22 +169,18 @@ class AdditiveModel:
         isolation: score_samples - offset_."""
         if self.kind == 'isolation':
             return (self.score_samples(X) - self.base[1]).astype(F)
-        values = self._leaf_values(X)
+        shift, leaves, base = self._fixed()
+        values = leaves[self._reached(X)]
         per = self.n_trees // self.n_outputs
-        margins = np.zeros((len(values[0]), self.n_outputs), dtype=F)
-        for k in range(self.n_outputs):
-            total = np.full(len(values[0]), self.base[k], dtype=F)
-            for j in range(per):
-                total = total + values[k * per + j]
-            margins[:, k] = total
+        margins = np.stack([from_fixed(base[k] + values[k * per:(k + 1) * per].sum(axis=0), shift)
+                            for k in range(self.n_outputs)], axis=1)
         return margins[:, 0] if self.n_outputs == 1 else margins
 
     def score_samples(self, X):
         if self.kind != 'isolation':
             raise ValueError('score_samples needs an IsolationForest model')
-        total = np.zeros(len(X), dtype=F)
-        for values in self._leaf_values(X):
-            total = total + values
+        shift, leaves, _ = self._fixed()
+        total = from_fixed(leaves[self._reached(X)].sum(axis=0), shift)
         return -math32.exp(-(total * self.base[0]))
 
     def predict_index(self, X):

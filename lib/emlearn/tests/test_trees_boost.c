@@ -16,6 +16,7 @@ typedef struct {
     EmlTreesNode nodes[4];
     int32_t roots[4], keys[4], reached[4];
     uint32_t leaves[8], sums[4];
+    int64_t base_fixed[4];
 } Model;
 
 static void init(Model *m, int32_t n_classes, int32_t kind, int32_t link) {
@@ -26,6 +27,7 @@ static void init(Model *m, int32_t n_classes, int32_t kind, int32_t link) {
     m->t.keys = m->keys;
     m->t.sums = m->sums;
     m->t.reached = m->reached;
+    m->t.base_fixed = m->base_fixed;
 }
 
 static void leaf(Model *m, float v) {
@@ -105,6 +107,103 @@ static void test_isolation(void) {
     CHECK(fabs(eml_trees_isolation_score(&m.t) + pow(2.0, -8.0 / 8.0)) < 1e-7);
 }
 
+// Fixed point: float32 -> round(v * 2^shift) -> float32, against doubles
+// (long double keeps 64-bit integers exact where it has the bits).
+static void test_fixed(void) {
+    CHECK(eml_trees_to_fixed(bits_of(1.5f), 4) == 24 && eml_trees_to_fixed(bits_of(-1.5f), 4) == -24);
+    CHECK(eml_trees_to_fixed(bits_of(0.75f), 1) == 2 && eml_trees_to_fixed(bits_of(-0.75f), 1) == -2);  // half away
+    CHECK(eml_trees_to_fixed(bits_of(0.7f), 1) == 1 && eml_trees_to_fixed(bits_of(1e-30f), 30) == 0);
+    CHECK(eml_trees_to_fixed(bits_of(0.0f), 126) == 0 && eml_trees_to_fixed(bits_of(1.0f), 55) == (int64_t)1 << 55);
+    for (int i = 0; i < 20000; i++) {
+        const int32_t shift = (int32_t)(eml_test_rng() % 200) - 73;
+        const int32_t top = (int32_t)(eml_test_rng() % 56);
+        const uint64_t r = (uint64_t)eml_test_rng() << 40 ^ (uint64_t)eml_test_rng() << 20 ^ eml_test_rng();
+        const int64_t v = (int64_t)(r >> (63 - top));   // top bits set at random below bit top
+        const int64_t w = (i & 1) ? -v : v;
+        const double want = ldexp((double)(float)w, -shift);   // (float): nearest, ties to even
+        CHECK(shift > EML_TREES_MAX_SHIFT || eml_trees_from_fixed(w, shift) == (float)want);
+    }
+    // ties to even, and a sticky bit below the tie
+    CHECK(eml_trees_from_fixed((1 << 24) + 1, 0) == 16777216.0f && eml_trees_from_fixed((1 << 24) + 3, 0) == 16777220.0f);
+    CHECK(eml_trees_from_fixed(((int64_t)1 << 40) + ((int64_t)1 << 16) + 1, 40) == 1.0f + 0x1p-23f);
+    CHECK(eml_trees_from_fixed(0, 3) == 0.0f && eml_trees_from_fixed(-8, 3) == -1.0f);
+}
+
+// The shift gives the largest leaf 31 bits; a large base lowers it.
+static void test_shift(void) {
+    Model m;
+    init(&m, 0, EML_TREES_BOOST, EML_TREES_IDENTITY);
+    leaf(&m, 3.0f);   // 2^1 <= 3 < 2^2: shift 29
+    leaf(&m, -0.1f);
+    CHECK(eml_trees_add_root(&m.t, -1) == EmlOk && eml_trees_add_root(&m.t, -2) == EmlOk);
+    const uint32_t inf = EML_TREES_FLOAT_INF;
+    CHECK(eml_trees_add_leaf(&m.t, &inf, 1) == EmlOutOfRange);
+    float base = 1e30f;
+    m.t.base = &base;
+    m.t.n_base = 1;
+    int32_t bad;
+    CHECK(eml_trees_finish(&m.t, &bad) == EmlOk && m.t.shift == 30 - (99 - 24));
+    CHECK(m.t.base_fixed[0] == eml_trees_to_fixed(bits_of(1e30f), m.t.shift));
+    const float x[2] = {0.0f, 0.0f};
+    float margin;
+    eml_trees_set_input_float(&m.t, x);
+    eml_trees_margins(&m.t, &margin);
+    CHECK(margin == 1e30f);
+    init(&m, 0, EML_TREES_BOOST, EML_TREES_IDENTITY);
+    leaf(&m, 3.0f);
+    leaf(&m, -0.1f);
+    CHECK(eml_trees_add_root(&m.t, -1) == EmlOk && eml_trees_add_root(&m.t, -2) == EmlOk);
+    base = 0.5f;
+    m.t.base = &base;
+    m.t.n_base = 1;
+    CHECK(eml_trees_finish(&m.t, &bad) == EmlOk && m.t.shift == 29);
+    CHECK((int32_t)m.t.leaves[0] == 3 << 29 && (int32_t)m.t.leaves[1] == -53687092);   // -0.1f is -13421773 * 2^-27
+    eml_trees_margins(&m.t, &margin);
+    CHECK(margin == (float)(3.0 + (double)-0.1f + 0.5));
+    base = INFINITY;
+    init(&m, 0, EML_TREES_BOOST, EML_TREES_IDENTITY);
+    leaf(&m, 3.0f);
+    CHECK(eml_trees_add_root(&m.t, -1) == EmlOk);
+    m.t.base = &base;
+    m.t.n_base = 1;
+    CHECK(eml_trees_finish(&m.t, &bad) == EmlOutOfRange && bad == -1);
+}
+
+// More trees than one chunk of the split 16-bit sums (one-tree-at-a-time
+// walks): leaves of +-(1 - 2^-24), whose low 16 bits in fixed point are
+// 0xff80 (positive), would overflow the low sum in one chunk.
+static void test_many_trees(void) {
+    enum { N = 40000 };
+    static int32_t roots[N], reached[N];
+    static EmlTreesNode nodes[1];
+    const float one = 0.99999994f;
+    uint32_t leaves[2] = {bits_of(-one), bits_of(one)}, sums[1];
+    int32_t keys[1];
+    int64_t base_fixed[1];
+    const float base = 0.0f;
+    EmlTrees t;
+    CHECK(eml_trees_init(&t, nodes, 1, roots, N, leaves, 2) == EmlOk);
+    CHECK(eml_trees_set_features(&t, 1) == EmlOk && eml_trees_set_classes(&t, 0) == EmlOk);
+    CHECK(eml_trees_set_kind(&t, EML_TREES_BOOST, EML_TREES_IDENTITY) == EmlOk);
+    CHECK(eml_trees_add_leaf(&t, &leaves[0], 1) == EmlOk && eml_trees_add_leaf(&t, &leaves[1], 1) == EmlOk);
+    for (int i = 0; i < N; i++) {
+        CHECK(eml_trees_add_root(&t, (i % 8 == 0) ? -1 : -2) == EmlOk);
+    }
+    t.keys = keys;
+    t.sums = sums;
+    t.reached = reached;
+    t.base = &base;
+    t.n_base = 1;
+    t.base_fixed = base_fixed;
+    int32_t bad;
+    CHECK(eml_trees_finish(&t, &bad) == EmlOk);
+    const float x[1] = {0.0f};
+    float margin;
+    eml_trees_set_input_float(&t, x);
+    eml_trees_margins(&t, &margin);
+    CHECK(margin == (float)(30000.0 * one));
+}
+
 // int16: x0 <= 5 ? (x1 <= -7 ? leaf 0 : leaf 1) : leaf 1
 static void test_int16(void) {
     Model m;
@@ -133,6 +232,9 @@ int main(void) {
     test_binary();
     test_softmax();
     test_isolation();
+    test_fixed();
+    test_shift();
+    test_many_trees();
     test_int16();
 #ifdef TEST_TREES_VARIANT
     TEST_DONE(TEST_TREES_VARIANT);
