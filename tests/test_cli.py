@@ -108,7 +108,7 @@ def test_convert_writes_what_convert_writes(saved, monkeypatch):
     (['missing.pkl', 'x.csv'], 'No such file or directory: missing.pkl'),
     (['text.pkl', 'x.csv'], 'text.pkl is not a pickle or joblib file'),
     (['dict.pkl', 'x.csv'], 'dict.pkl holds a dict, not a fitted estimator'),
-    (['knr.pkl', 'x.csv'], 'unsupported estimator KNeighborsRegressor: expected one of '),
+    (['knr.pkl', 'x.csv'], 'unsupported estimator KNeighborsRegressor: emlneighbors classifies; use KNeighborsClassifier'),
     (['forest.joblib', 'x.csv', '--calibration', 'X.npy'], 'RandomForestClassifier does not take --calibration'),
     (['mlp.pkl', 'x.net', '--name', 'a'], 'MLPClassifier files have no name: drop --name'),
 ])

@@ -45,8 +45,10 @@ def _stream(value):
 
 # What a snippet's "your code" names stand for.
 GIVEN = {
-    'X_train': 'from sklearn.datasets import load_iris\nX_train, y_train = load_iris(return_X_y=True)\n',
+    'X_train': ('import numpy as np\nfrom sklearn.datasets import load_iris\nX_train, y = load_iris(return_X_y=True)\n'
+                "y_train = np.where(y == 0, 'tap', 'wave')\n"),
     'y_train': '',
+    'X_test': 'X_test = X_train[::10]\n',
     'FEATURES': "FEATURES = ('mean', 'std', 'p25', 'p75', 'iqr', 'rms', 'skew', 'kurtosis', 'zcr', 'corr', 'band:4')\n",
     'windows': 'import numpy as np\nwindows = np.random.default_rng(0).normal(size=(6, 128, 3)).astype(np.float32)\n',
     'signal': 'import numpy as np\nsignal = np.random.default_rng(1).normal(size=(1000, 3)).astype(np.float32)\n',
