@@ -59,6 +59,8 @@ for name, text in FILES.items():
     emltest.attempt(name, LOAD[name], io.StringIO(text))
     emltest.attempt(name + ' bom', LOAD[name], io.StringIO('\\ufeff' + text))
     emltest.attempt(name + ' bom bytes', LOAD[name], io.BytesIO(b'\\xef\\xbb\\xbf' + text.encode()))
+    emltest.attempt(name + ' empty', LOAD[name], io.StringIO(''))
+    emltest.attempt(name + ' bom only', LOAD[name], io.StringIO('\\ufeff'))
 emltest.attempt('nan scale', emltrees.load, io.StringIO(NAN_SCALE))
 emltest.attempt('inf scale', emltrees.load, io.StringIO(INF_SCALE))
 zero = emltrees.load(io.StringIO(ZERO_SCALE))
@@ -77,6 +79,8 @@ def test_bom_and_scaler_messages_on_device(device):
     for name in files:
         assert res[name][0] == 'ok', (name, res[name])
         assert res[name + ' bom'] == res[name + ' bom bytes'] == res[name], name
+        assert res[name + ' empty'][0] == 'ValueError', (name, res[name + ' empty'])
+        assert res[name + ' bom only'] == res[name + ' empty'], name
     not_finite = ['ValueError', f'line {line}: field 1 is not a finite float32 (nan or inf)']
     assert res['nan scale'] == res['inf scale'] == not_finite
     assert res['x inf, scale 0'] == ['ValueError', 'x[0] is inf: nan after scaling']

@@ -19,7 +19,6 @@
 
 typedef struct {
     mp_obj_t readline;
-    mp_obj_t text;  // keeps the current line alive while p points into it
     const char *raw;  // the line as read, with its newline
     size_t raw_len;
     const char *p;
@@ -32,15 +31,10 @@ typedef struct {
 // Read the next line; false at the end of the stream. Every line but the
 // end line goes into the CRC (a UTF-8 byte order mark on line 1 does not).
 static bool next_line(reader_t *r) {
-    r->text = mp_call_function_n_kw(r->readline, 0, 0, NULL);
-    mp_buffer_info_t buf;
-    mp_get_buffer_raise(r->text, &buf, MP_BUFFER_READ);
     r->line += 1;
     r->field = 0;
-    const size_t bom = (r->line == 1) ? emlmp_bom(buf.buf, buf.len) : 0;
-    r->raw = (const char *)buf.buf + bom;
-    r->raw_len = buf.len - bom;
-    if (buf.len > 0 && r->check.ended) {
+    r->raw = emlmp_readline(r->readline, r->line, &r->raw_len);
+    if (r->raw_len > 0 && r->check.ended) {
         EMLMP_RAISE(&mp_type_ValueError, "line %d: data after the end line", EMLMP_INT(r->line));
     }
     if (!eml_text_is_end(r->raw, r->raw_len)) {
@@ -51,7 +45,7 @@ static bool next_line(reader_t *r) {
     while (r->end > r->p && (r->end[-1] == '\n' || r->end[-1] == '\r' || r->end[-1] == ' ')) {
         r->end--;
     }
-    return buf.len > 0;
+    return r->raw_len > 0;
 }
 
 static void skip_spaces(reader_t *r) {
@@ -262,7 +256,7 @@ static knn_obj_t *read_body(reader_t *r, settings_t *s) {
 }
 
 knn_obj_t *emlneighbors_read(mp_obj_t f, emlneighbors_settings_t *s, bool strict) {
-    reader_t r = { mp_load_attr(f, MP_QSTR_readline), mp_const_none, NULL, 0, NULL, NULL, 0, 0, {0, 0} };
+    reader_t r = { mp_load_attr(f, MP_QSTR_readline), NULL, 0, NULL, NULL, 0, 0, {0, 0} };
     eml_text_check_init(&r.check);
     if (s->target != NULL) {
         s->target->model.n_items = 0;
