@@ -7,8 +7,11 @@ On single-precision boards the decimals go through the firmware's float(),
 which is not correctly rounded, so a row within an ulp of a threshold may
 go the other way there: exact equality with our reading is required on
 double-precision ports only."""
-import emlearn
 import numpy as np
+
+_numpy_errors = np.geterr()
+import emlearn  # noqa: E402  (its import makes numpy raise on every floating-point error)
+np.seterr(**_numpy_errors)  # for the rest of the session, as a user's Python has it
 from sklearn import datasets
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier, RandomForestRegressor
 from sklearn.model_selection import train_test_split
