@@ -31,7 +31,7 @@ with open('models.txt') as f:
 for name in names:
     with open(name + '.csv') as f:
         model = emltrees.load(f)
-    X = emltest.read_array(name + '.bin', 'f')
+    X = emltest.read_array(name + '.bin', 'h' if name.endswith('-i16') else 'f')
     n = model.n_features
     preds, extra = [], []
     out = array.array('f', [0.0] * max(model.n_classes, 1))
@@ -148,7 +148,7 @@ def run(device, cases):
     files = {'models.txt': ' '.join(cases)}
     for name, (_, cmodel, X) in cases.items():
         files[name + '.csv'] = cmodel.save(name=name)
-        files[name + '.bin'] = X.astype(np.float32).tobytes()
+        files[name + '.bin'] = X.astype(np.int16 if cmodel.dtype == 'int16' else np.float32).tobytes()
     out = device.run(DEVICE_SCRIPT, files=files)
     return {r[0]: (np.array(r[1]), np.array(r[2], dtype=np.uint32).view(np.float32)) for r in out.results}
 
