@@ -260,7 +260,7 @@ def test_convert_refusals():
             (KNeighborsClassifier(weights=lambda d: d), 'weights=<function'),
             (make_pipeline(PCA(2), KNeighborsClassifier()), 'unsupported Pipeline step PCA'),
             (make_pipeline(MinMaxScaler(clip=True), KNeighborsClassifier()), 'clip=True'),
-            (make_pipeline(StandardScaler(), MLPClassifier((4,), max_iter=400, random_state=0)), 'convert its last step'),
+            (make_pipeline(StandardScaler(), MLPClassifier((4,), solver='lbfgs', max_iter=2000, random_state=0)), 'convert its last step'),
             (SVC(), 'no device module implements it'),
             (LogisticRegression(max_iter=500), 'neighbors: KNeighborsClassifier'),
             (KNeighborsRegressor(), 'use KNeighborsClassifier')]:
