@@ -23,7 +23,7 @@ from sklearn.preprocessing import StandardScaler
 
 from emlearn_micropython import convert
 from emlearn_micropython.neighbors import Int16Scaler
-from test_trees_boosting import close_margins, run
+from test_trees_boosting import check_boosting, check_isolation, run
 from test_trees_int16 import edge_rows
 
 xgboost = pytest.importorskip('xgboost')
@@ -122,45 +122,20 @@ def isolation_cases(device):
     return cases
 
 
+def float64_rows(X):
+    # a Pipeline's scaler output is then rounded once to float32, as the
+    # fold assumes; integers are exact either way
+    return X.astype(np.float64)
+
+
 def test_int16_boosting_matches_libraries(device):
     cases = build(device)
-    results = run(device, cases)
-    assert sorted(results) == sorted(cases)
-    for name, (est, cmodel, X) in cases.items():
-        preds, extra = results[name]
-        # float64 raw rows: a Pipeline's scaler output is then rounded once
-        # to float32 (as the fold assumes); the integers are exact either way
-        lib_X = X.astype(np.float64)
-        k = cmodel.n_outputs
-        if cmodel.is_classifier:
-            extra = extra.reshape(len(X), k + cmodel.n_classes)
-            margins, proba = extra[:, :k], extra[:, k:]
-            np.testing.assert_array_equal(preds, cmodel.predict_index(X), err_msg=name)
-            np.testing.assert_array_equal(proba, cmodel.predict_proba(X), err_msg=name)
-            ok = (cmodel.predict(X) == est.predict(lib_X)) | close_margins(margins)
-            assert ok.all(), (name, np.flatnonzero(~ok))
-            np.testing.assert_allclose(proba, est.predict_proba(lib_X), rtol=1e-5, atol=1e-6, err_msg=name)
-        else:
-            margins = extra.reshape(len(X), 1)
-            values = preds.astype(np.uint32).view(np.float32)
-            np.testing.assert_array_equal(values, cmodel.predict(X), err_msg=name)
-            np.testing.assert_allclose(values, est.predict(lib_X), rtol=1e-5, atol=1e-6, err_msg=name)
-        np.testing.assert_array_equal(margins.reshape(len(X), -1),
-                                      cmodel.decision_function(X).reshape(len(X), -1), err_msg=name)
+    check_boosting(cases, run(device, cases), float64_rows)
 
 
 def test_int16_isolation_forest_matches_sklearn(device):
     cases = isolation_cases(device)
-    results = run(device, cases)
-    for name, (est, cmodel, X) in cases.items():
-        preds, extra = results[name]
-        score, decision = extra[0::2], extra[1::2]
-        np.testing.assert_array_equal(score, cmodel.score_samples(X), err_msg=name)
-        np.testing.assert_array_equal(decision, cmodel.decision_function(X), err_msg=name)
-        np.testing.assert_array_equal(preds, est.predict(X.astype(np.float32)), err_msg=name)
-        np.testing.assert_allclose(score, est.score_samples(X.astype(np.float32)), rtol=1e-5, atol=1e-6,
-                                   err_msg=name)
-        assert (preds == -1).sum() >= 5, name
+    check_isolation(cases, run(device, cases), min_outliers=5, library_rows=float64_rows)
 
 
 def library_thresholds(est):
