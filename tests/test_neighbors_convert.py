@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits, load_iris, load_wine, make_classification
 from sklearn.decomposition import PCA
-from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC
@@ -259,7 +260,7 @@ def test_convert_refusals():
             (KNeighborsClassifier(weights=lambda d: d), 'weights=<function'),
             (make_pipeline(PCA(2), KNeighborsClassifier()), 'unsupported Pipeline step PCA'),
             (make_pipeline(MinMaxScaler(clip=True), KNeighborsClassifier()), 'clip=True'),
-            (make_pipeline(StandardScaler(), GradientBoostingClassifier(n_estimators=2)), 'convert its last step'),
+            (make_pipeline(StandardScaler(), MLPClassifier((4,), solver='lbfgs', max_iter=2000, random_state=0)), 'convert its last step'),
             (SVC(), 'no device module implements it'),
             (LogisticRegression(max_iter=500), 'neighbors: KNeighborsClassifier'),
             (KNeighborsRegressor(), 'use KNeighborsClassifier')]:

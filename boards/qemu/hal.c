@@ -49,16 +49,22 @@ static volatile uint32_t rx_head, rx_tail;
 static uint32_t counter_last;
 static uint64_t counter_high;
 
+// Takes received bytes while the buffer has room. A byte is read from the
+// UART only when it can be kept: reading the data register makes QEMU put
+// the next waiting byte there at once, so a loop that read on with a full
+// buffer dropped bytes whenever the host was more than RX_SIZE ahead (a
+// raw-paste window is MICROPY_REPL_STDIN_BUFFER_MAX): scripts then failed
+// with a SyntaxError at a random line. A byte left in the UART holds the
+// host back (a Ctrl-C behind it waits for room too).
 static void uart_drain(void) {
-    while (UART_STATE & UART_STATE_RXFULL) {
+    while ((UART_STATE & UART_STATE_RXFULL) && rx_head - rx_tail < RX_SIZE) {
         int c = UART_DATA & 0xff;
         if (c == mp_interrupt_char) {
             mp_sched_keyboard_interrupt();
-        } else if (rx_head - rx_tail < RX_SIZE) {
+        } else {
             rx_buf[rx_head % RX_SIZE] = c;
             rx_head++;
         }
-        // else: dropped (QEMU does not send more while RX is full anyway)
     }
 }
 
@@ -74,11 +80,7 @@ static inline void irq_restore(uint32_t primask) {
 
 void UART0_RX_Handler(void) {
     UART_INT = UART_INT_RX;
-    // Only take bytes while there is room: a full buffer leaves them in
-    // the UART, so QEMU holds back the host (flow control).
-    if (rx_head - rx_tail < RX_SIZE) {
-        uart_drain();
-    }
+    uart_drain();
 }
 
 // The counter extended to 64 bits; call with interrupts masked, at least
@@ -172,9 +174,7 @@ int hal_uart_rx_any(void) {
 int hal_uart_rx(void) {
     for (;;) {
         uint32_t primask = irq_save();
-        if (rx_head - rx_tail < RX_SIZE) {
-            uart_drain();
-        }
+        uart_drain();
         int c = -1;
         if (rx_head != rx_tail) {
             c = rx_buf[rx_tail % RX_SIZE];

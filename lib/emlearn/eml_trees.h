@@ -101,11 +101,12 @@ typedef struct {
 
 // A decision node of an int16 model, 8 bytes: go to child[0] when
 // x[feature] <= threshold (int16 inputs, integer compare), else child[1].
-// A child is a jump >= 1 to a later node (in nodes), or -k-1 for leaf k;
-// roots are node indices (or -k-1).
+// offset: the feature's byte offset in the input, 2 * feature (saves a
+// shift per node on Thumb-1). A child is a jump >= 1 to a later node (in
+// nodes), or -k-1 for leaf k; roots are node indices (or -k-1).
 typedef struct {
     int16_t threshold;
-    uint16_t feature;
+    uint16_t offset;
     int16_t child[2];
 } EmlTreesNode16;
 
@@ -378,7 +379,7 @@ static inline EmlError eml_trees_add_node16(EmlTrees *t, int32_t feature, int32_
     if (t->n_nodes < t->nodes16_capacity) {
         EmlTreesNode16 *n = &t->nodes16[t->n_nodes];
         n->threshold = (int16_t)threshold;
-        n->feature = (uint16_t)feature;
+        n->offset = (uint16_t)(feature * (int32_t)sizeof(int16_t));
         n->child[0] = (int16_t)left;
         n->child[1] = (int16_t)right;
     }
@@ -715,7 +716,8 @@ EML_TREES_HOT int32_t eml_trees_walk16(const EmlTreesNode16 *nodes, const int16_
     }
     const EmlTreesNode16 *n = nodes + i;
     for (;;) {
-        const int32_t c = (x[n->feature] <= n->threshold) ? n->child[0] : n->child[1];
+        const int16_t v = *(const int16_t *)(const void *)((const char *)x + n->offset);
+        const int32_t c = (v <= n->threshold) ? n->child[0] : n->child[1];
         if (c < 0) {
             return -(c + 1);
         }
@@ -819,12 +821,16 @@ static inline float eml_trees_regress(const EmlTrees *t) {
 }
 
 // Boosting, isolation: how the fixed-point sums find each tree's leaf.
-// Returns 1 (2 with more than 256 features) when they walk each tree as
-// they go (in-order cores, a float model, no NaN in the input), else 0
-// after filling t->reached.
+// On in-order cores they walk each tree as they go: returns 1 (2 with
+// more than 256 features) for a float model without NaN in the input, 3
+// for an int16 model. Else 0 after filling t->reached (the four-lane walk,
+// or a float input with NaNs).
 static inline int eml_trees_fixed_walk(const EmlTrees *t) {
 #if EML_TREES_LANES == 1
-    if (!t->nan_row && !t->int16) {
+    if (t->int16) {
+        return 3;
+    }
+    if (!t->nan_row) {
         return (t->n_features > 256) ? 2 : 1;
     }
 #endif
@@ -883,6 +889,26 @@ EML_TREES_HOT int64_t eml_trees_add_walked(const EmlTreesNode *nodes, const EmlT
     return sum + (int64_t)high * 65536 + low;
 }
 
+// eml_trees_walk16 out of line, for the same reason.
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32_t eml_trees_walk16_call(const EmlTreesNode16 *nodes, const int16_t *x, int32_t i) {
+    return eml_trees_walk16(nodes, x, i);
+}
+
+// The same for an int16 model (roots are node indices or -k-1).
+EML_TREES_HOT int64_t eml_trees_add_walked16(const EmlTreesNode16 *nodes, const int16_t *x, const int32_t *roots,
+                                             const int32_t *end, const int32_t *fixed, int64_t sum) {
+    int32_t high = 0, low = 0;
+    for (; roots < end; roots++) {
+        const int32_t v = fixed[eml_trees_walk16_call(nodes, x, *roots)];
+        high += v >> 16;
+        low += v & 0xffff;
+    }
+    return sum + (int64_t)high * 65536 + low;
+}
+
 // sum plus the fixed-point leaf values of trees first..end-1 (walk: as
 // eml_trees_fixed_walk returned).
 static inline int64_t eml_trees_fixed_sum(const EmlTrees *t, int32_t first, int32_t end, int64_t sum, int walk) {
@@ -893,8 +919,13 @@ static inline int64_t eml_trees_fixed_sum(const EmlTrees *t, int32_t first, int3
     const EmlTreesValue *in = eml_trees_input(t);
     while (first < end) {
         const int32_t stop = (end - first > EML_TREES_WALK_CHUNK) ? first + EML_TREES_WALK_CHUNK : end;
-        sum = (walk == 1) ? eml_trees_add_walked(t->nodes, in, t->roots + first, t->roots + stop, fixed, sum, 0)
-                          : eml_trees_add_walked(t->nodes, in, t->roots + first, t->roots + stop, fixed, sum, 1);
+        if (walk == 3) {
+            sum = eml_trees_add_walked16(t->nodes16, (const int16_t *)t->input, t->roots + first, t->roots + stop,
+                                         fixed, sum);
+        } else {
+            sum = (walk == 1) ? eml_trees_add_walked(t->nodes, in, t->roots + first, t->roots + stop, fixed, sum, 0)
+                              : eml_trees_add_walked(t->nodes, in, t->roots + first, t->roots + stop, fixed, sum, 1);
+        }
         first = stop;
     }
     return sum;

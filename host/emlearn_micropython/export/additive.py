@@ -8,6 +8,14 @@ predict/predict_proba/decision_function/score_samples compute what the
 device computes, bit for bit: the same fixed-point sums of the leaf values
 (eml_trees_to_fixed / eml_trees_from_fixed in lib/emlearn/eml_trees.h) and
 the same exp/reciprocal (lib/emlearn/eml_math.h).
+
+dtype='int16' (Int16AdditiveModel): the same trees with integer thresholds
+(8-byte nodes) for array('h') inputs, as the int16 forests
+(export/trees_int16.py, also for a scaler or a Pipeline's scalers). As the
+float32 thresholds send every float32 x the library's way, floor(threshold)
+sends every integer x that way: scikit-learn's and LightGBM's x <= t64
+become x <= floor(t64), XGBoost's x < t32 becomes x <= ceil(t32) - 1.
+int16 inputs have no NaN, so the missing-value directions are dropped.
 """
 from dataclasses import dataclass
 
@@ -15,7 +23,9 @@ import numpy as np
 
 from .labels import labels_line
 from . import math32
+from .pipeline import fold_table, folded
 from .text import float32_hex, save_model
+from .trees_int16 import Int16Trees, check_dtype
 
 F = np.float32
 
@@ -71,10 +81,14 @@ def from_fixed(sums, shift):
 class AdditiveModel:
     """kind 'boost' (link 'identity', 'sigmoid' or 'softmax') or 'isolation'.
     trees: output by output (boost), each output the same number of trees.
-    base: boost: one float per output; isolation: [scale, offset]."""
+    base: boost: one float per output; isolation: [scale, offset].
+    scalers: a Pipeline's scalers, folded into the thresholds."""
 
-    def __init__(self, kind, link, n_features, n_classes, trees, base, missing, classes=None):
-        self.kind, self.link, self.missing = kind, link, missing
+    dtype = 'float32'
+
+    def __init__(self, kind, link, n_features, n_classes, trees, base, missing, classes=None, scalers=None):
+        self.kind, self.link = kind, link
+        self.missing = missing and self.dtype == 'float32'
         self.n_features, self.n_classes = int(n_features), int(n_classes)
         self.is_classifier = self.n_classes > 0
         self.classes_ = classes
@@ -82,6 +96,8 @@ class AdditiveModel:
         if len(trees) % self.n_outputs:
             raise ValueError('the trees must be a multiple of the outputs')
         self.base = np.asarray(base, dtype=F)
+        self._folded = fold_table(scalers, [(t.feature[i], t.threshold[i]) for t in trees
+                                            for i in np.flatnonzero(t.left >= 0)], self.dtype == 'int16')
         self.leaves, self._leaf_ids, self.nodes, self.roots = [], {}, [], []
         for tree in trees:
             self.roots.append(self._add(tree, 0))
@@ -101,8 +117,13 @@ class AdditiveModel:
         self.nodes.append(None)
         left = self._add(tree, tree.left[i])
         right = self._add(tree, tree.right[i])
-        self.nodes[at] = (int(tree.feature[i]), F(tree.threshold[i]), left, right, bool(tree.nan_left[i]))
+        feature = int(tree.feature[i])
+        self.nodes[at] = (feature, self._threshold(feature, tree.threshold[i]), left, right, bool(tree.nan_left[i]))
         return at
+
+    def _threshold(self, feature, t):
+        # folded: a float32 value (an int for int16 models)
+        return F(t) if self._folded is None else folded(self._folded, feature, t)
 
     # ---- the model file ----
 
@@ -115,12 +136,20 @@ class AdditiveModel:
             out.append(labels_line(self.classes_))
         if self.missing:
             out.append('m,1')
+        out += self._header()
         out += [f'l,{float(v):.9g},{float32_hex(v)}' for v in self.leaves]
         out += [f'r,{r}' for r in self.roots]
         for i, (feature, t, left, right, nan_left) in enumerate(self.nodes):
             jump = [c - i if c >= 0 else c for c in (left, right)]
-            out.append(f'n,{feature},{float(t):.9g},{jump[0]},{jump[1]},{float32_hex(t)},{int(nan_left)}')
+            out.append(self._node_line(feature, t, jump, nan_left))
         return out
+
+    def _header(self):
+        """Lines before the leaves (the int16 model's d, qo, qs)."""
+        return []
+
+    def _node_line(self, feature, t, jump, nan_left):
+        return f'n,{feature},{float(t):.9g},{jump[0]},{jump[1]},{float32_hex(t)},{int(nan_left)}'
 
     def save(self, file=None, name=None, format='csv'):
         """Write the model file (when file is given) and return its text."""
@@ -140,16 +169,20 @@ class AdditiveModel:
         """(n_trees, n_rows) float32 leaf values reached."""
         return np.array(self.leaves, dtype=F)[self._reached(X)]
 
-    def _reached(self, X):
-        """(n_trees, n_rows) leaf indices reached."""
+    def _keys(self, X, thresholds):
+        """Inputs and thresholds as the device compares them."""
         X = np.asarray(X, dtype=F)
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(f'X must have shape (n, {self.n_features})')
         if not self.missing and np.isnan(X).any():
             raise ValueError('X contains nan')
-        nodes = self.nodes or [(0, F(0), -1, -1, False)]
+        return X, np.asarray(thresholds, dtype=F)
+
+    def _reached(self, X):
+        """(n_trees, n_rows) leaf indices reached."""
+        if np.ndim(X) != 2 or np.shape(X)[1] != self.n_features:
+            raise ValueError(f'X must have shape (n, {self.n_features})')
+        nodes = self.nodes or [(0, 0, -1, -1, False)]
+        X, threshold = self._keys(X, [n[1] for n in nodes])
         feature = np.array([n[0] for n in nodes])
-        threshold = np.array([n[1] for n in nodes], dtype=F)
         children = np.array([[n[2], n[3]] for n in nodes])
         nan_left = np.array([n[4] for n in nodes])
         rows = np.arange(len(X))
@@ -212,3 +245,16 @@ class AdditiveModel:
         for k in range(e.shape[1]):
             total = total + e[:, k]
         return (e * math32.reciprocal(total)[:, None]).astype(F)
+
+
+class Int16AdditiveModel(Int16Trees, AdditiveModel):
+    """dtype='int16': integer thresholds, array('h') inputs."""
+
+
+def additive_model(*args, dtype='float32', scaler=None, scalers=None, **kwargs):
+    """An AdditiveModel, or with dtype='int16' an Int16AdditiveModel (scaler:
+    a fitted neighbors.Int16Scaler that the estimator was fitted behind)."""
+    check_dtype(dtype, scaler)
+    if dtype == 'int16':
+        return Int16AdditiveModel(*args, scaler=scaler, scalers=scalers, **kwargs)
+    return AdditiveModel(*args, scalers=scalers, **kwargs)

@@ -6,12 +6,15 @@ every float32 x the same way: scikit-learn and LightGBM go left when
 x <= t64 (t = the largest float32 <= t64), XGBoost when x < t32 (t = the
 float32 below t32). NaN follows each split's default direction where the
 library has one (HistGradientBoosting, XGBoost, LightGBM).
+
+dtype='int16' (with scaler= or a Pipeline's scalers, as the int16 forests):
+integer thresholds for array('h') inputs (export/additive.py).
 """
 import json
 
 import numpy as np
 
-from .additive import AdditiveModel, Tree
+from .additive import Tree, additive_model
 
 F = np.float32
 SKLEARN = ('GradientBoostingClassifier', 'GradientBoostingRegressor',
@@ -40,12 +43,13 @@ def _link(is_classifier, n_classes):
     return ('sigmoid', 2) if n_classes == 2 else ('softmax', n_classes)
 
 
-def _model(kind_name, estimator, trees_by_output, base, missing):
+def _model(kind_name, estimator, trees_by_output, base, missing, options):
     is_classifier = 'Classifier' in kind_name
     classes = getattr(estimator, 'classes_', None)
     link, n_classes = _link(is_classifier, len(classes) if is_classifier else 0)
     trees = [t for group in trees_by_output for t in group]
-    model = AdditiveModel('boost', link, estimator.n_features_in_, n_classes, trees, base, missing, classes)
+    model = additive_model('boost', link, estimator.n_features_in_, n_classes, trees, base, missing, classes,
+                           **options)
     model.kind_name = kind_name
     return model
 
@@ -56,7 +60,7 @@ def _sklearn_tree(tree, scale):
                 np.zeros(tree.node_count, dtype=bool), np.where(leaf, tree.value[:, 0, 0] * scale, 0.0))
 
 
-def _gradient_boosting(est, name):
+def _gradient_boosting(est, name, options):
     if est.init not in (None, 'zero'):
         raise ValueError(f'{name} with a custom init estimator is not supported')
     if getattr(est, 'loss', None) == 'exponential':
@@ -64,7 +68,7 @@ def _gradient_boosting(est, name):
     base = est._raw_predict_init(np.zeros((1, est.n_features_in_), dtype=F))[0]
     groups = [[_sklearn_tree(e.tree_, est.learning_rate) for e in est.estimators_[:, k]]
               for k in range(est.estimators_.shape[1])]
-    return _model(name, est, groups, base, missing=False)
+    return _model(name, est, groups, base, False, options)
 
 
 def _hgb_tree(predictor):
@@ -77,7 +81,7 @@ def _hgb_tree(predictor):
                 n['missing_go_to_left'].astype(bool), n['value'])
 
 
-def _hist_gradient_boosting(est, name):
+def _hist_gradient_boosting(est, name, options):
     link = type(est._loss.link).__name__
     if link not in ('IdentityLink', 'LogitLink', 'MultinomialLogit'):
         raise ValueError(f'{name} with loss {est.loss!r} ({link}) is not supported')
@@ -85,17 +89,26 @@ def _hist_gradient_boosting(est, name):
         raise ValueError('categorical features are not supported')
     k = est.n_trees_per_iteration_
     groups = [[_hgb_tree(it[j]) for it in est._predictors] for j in range(k)]
-    return _model(name, est, groups, np.ravel(est._baseline_prediction), missing=True)
+    return _model(name, est, groups, np.ravel(est._baseline_prediction), True, options)
 
 
-def _base_from_zero_row(model, raw_margin):
-    """The library's margin at x = 0 minus our trees' sum there (float64)."""
-    x = np.zeros((1, model.n_features), dtype=F)
-    ours = model._leaf_values(x)[:, 0].astype(np.float64)
-    per = model.n_trees // model.n_outputs
-    sums = [ours[k * per:(k + 1) * per].sum() for k in range(model.n_outputs)]
-    model.base = (np.ravel(raw_margin(x)).astype(np.float64) - sums).astype(F)
-    return model
+def _at_zero(tree):
+    """The float32 leaf value that x = 0 reaches."""
+    i = 0
+    while tree.left[i] >= 0:
+        i = tree.left[i] if tree.threshold[i] >= 0 else tree.right[i]
+    return F(tree.value[i])
+
+
+def _base_from_zero_row(groups, n_features, first_margin, per_iteration=1):
+    """Per output: the library's margin at x = 0 after its first iteration
+    (per_iteration trees per output) minus those trees' leaves there
+    (float64), in the library's feature space (before any folding). One
+    iteration, not all: XGBoost adds in float32, and the rounding of a long
+    sum would move the base."""
+    margin = np.ravel(first_margin(np.zeros((1, n_features), dtype=F))).astype(np.float64)
+    sums = [np.array([_at_zero(t) for t in group[:per_iteration]], dtype=np.float64).sum() for group in groups]
+    return (margin - sums).astype(F)
 
 
 def _xgb_tree(tree):
@@ -112,7 +125,7 @@ XGB_OBJECTIVES = ('binary:logistic', 'multi:softprob', 'multi:softmax', 'reg:squ
                   'reg:absoluteerror', 'reg:pseudohubererror', 'reg:quantileerror')
 
 
-def _xgboost(est, name):
+def _xgboost(est, name, options):
     import xgboost
     booster = est.get_booster()
     learner = json.loads(booster.save_raw('json'))['learner']
@@ -130,8 +143,10 @@ def _xgboost(est, name):
     info = gb['model']['tree_info']
     k = max(info) + 1
     groups = [[_xgb_tree(t) for t, g in zip(trees, info) if g == j] for j in range(k)]
-    model = _model(name, est, groups, np.zeros(k), missing=True)
-    return _base_from_zero_row(model, lambda x: booster.predict(xgboost.DMatrix(x), output_margin=True))
+    per_iteration = int(gb['model'].get('gbtree_model_param', {}).get('num_parallel_tree', 1))
+    base = _base_from_zero_row(groups, est.n_features_in_, lambda x: booster.predict(
+        xgboost.DMatrix(x), output_margin=True, iteration_range=(0, 1)), per_iteration)
+    return _model(name, est, groups, base, True, options)
 
 
 def _lgbm_tree(root):
@@ -166,7 +181,7 @@ def _lgbm_tree(root):
 LGBM_OBJECTIVES = ('binary', 'multiclass', 'softmax', 'regression', 'regression_l1', 'huber', 'fair', 'quantile')
 
 
-def _lightgbm(est, name):
+def _lightgbm(est, name, options):
     booster = est.booster_
     dump = booster.dump_model()
     objective = dump.get('objective', '').split(' ')
@@ -177,23 +192,27 @@ def _lightgbm(est, name):
     k = dump['num_tree_per_iteration']
     trees = [_lgbm_tree(t['tree_structure']) for t in dump['tree_info']]
     groups = [trees[j::k] for j in range(k)]
-    model = _model(name, est, groups, np.zeros(k), missing=True)
-    return _base_from_zero_row(model, lambda x: booster.predict(x, raw_score=True))
+    base = _base_from_zero_row(groups, est.n_features_in_, lambda x: booster.predict(x, raw_score=True,
+                                                                                     num_iteration=1))
+    return _model(name, est, groups, base, True, options)
 
 
-def convert(estimator, **options):
-    """The emltrees model of a fitted boosted estimator (no options)."""
-    if options.pop('method', 'inline') not in ('inline', 'loadable'):
+def convert(estimator, method='inline', dtype='float32', scaler=None, scalers=None):
+    """The emltrees model of a fitted boosted estimator. dtype='int16':
+    integer thresholds and array('h') inputs (8-byte nodes); exact for
+    integer features, or give the fitted neighbors.Int16Scaler that the
+    estimator was fitted behind (saved in the file). scalers: a Pipeline's
+    StandardScaler/MinMaxScaler steps, folded into the thresholds."""
+    if method not in ('inline', 'loadable'):
         raise ValueError("unsupported method: use 'inline'")
-    if options:
-        raise ValueError(f'unsupported options for boosting: {", ".join(options)}')
     name = type(estimator).__name__
     if getattr(estimator, 'n_features_in_', None) is None:
         raise ValueError(f'{name} is not fitted: call fit() first')
+    options = dict(dtype=dtype, scaler=scaler, scalers=scalers)
     if name in XGBOOST:
-        return _xgboost(estimator, name)
+        return _xgboost(estimator, name, options)
     if name in LIGHTGBM:
-        return _lightgbm(estimator, name)
+        return _lightgbm(estimator, name, options)
     if name.startswith('Hist'):
-        return _hist_gradient_boosting(estimator, name)
-    return _gradient_boosting(estimator, name)
+        return _hist_gradient_boosting(estimator, name, options)
+    return _gradient_boosting(estimator, name, options)

@@ -2,25 +2,25 @@
 c(n), the average path length of an unbuilt subtree of its n samples (as
 scikit-learn adds); the device sums them in float32 and gives
 score_samples = -2 ** (-sum / (n_trees * c(max_samples))), predict 1 / -1
-by offset_, decision_function = score - offset_.
+by offset_, decision_function = score - offset_. dtype='int16' as for
+boosting (export/additive.py).
 """
 import math
 
 import numpy as np
 
-from .additive import AdditiveModel, Tree
+from .additive import Tree, additive_model
 from .boosting import floor_float32
 
 
 ESTIMATORS = ('IsolationForest',)
 
 
-def convert(est, **options):
-    """The emltrees model of a fitted IsolationForest (no options)."""
-    if options.pop('method', 'inline') not in ('inline', 'loadable'):
+def convert(est, method='inline', dtype='float32', scaler=None, scalers=None):
+    """The emltrees model of a fitted IsolationForest; dtype, scaler and
+    scalers as for boosting.convert."""
+    if method not in ('inline', 'loadable'):
         raise ValueError("unsupported method: use 'inline'")
-    if options:
-        raise ValueError(f'unsupported options for IsolationForest: {", ".join(options)}')
     from sklearn.ensemble._iforest import _average_path_length
     if not hasattr(est, 'estimators_'):
         raise ValueError('IsolationForest is not fitted: call fit() first')
@@ -37,6 +37,7 @@ def convert(est, **options):
     if denominator == 0:
         raise ValueError('IsolationForest fitted on a single sample is not supported')
     base = [math.log(2.0) / denominator, est.offset_]
-    model = AdditiveModel('isolation', 'identity', n_features, 0, trees, base, missing=False)
+    model = additive_model('isolation', 'identity', n_features, 0, trees, base, False, dtype=dtype, scaler=scaler,
+                           scalers=scalers)
     model.kind_name = 'IsolationForest'
     return model

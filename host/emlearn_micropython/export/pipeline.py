@@ -83,6 +83,24 @@ class Scalers:
         return int(self.steps[0].n_features_in_)
 
 
+def fold_table(scalers, pairs, integer):
+    """{(feature, threshold): its raw threshold (Scalers.fold)} over a
+    model's (feature, float threshold) pairs, or None without scalers."""
+    if scalers is None:
+        return None
+    pairs = sorted({(int(f), float(t)) for f, t in pairs})
+    folded = scalers.fold([f for f, _ in pairs], [t for _, t in pairs], integer=integer)
+    return dict(zip(pairs, folded))
+
+
+def folded(table, feature, t):
+    """The raw threshold of (feature, t) in a fold_table."""
+    x = table[int(feature), float(t)]
+    if x is None:
+        raise ValueError(f'threshold {t} of feature {feature}: no raw input value goes left through the scaler')
+    return x
+
+
 def _key_float32(keys):
     """float32 values of order-preserving keys (trees.float32_keys' inverse)."""
     keys = np.asarray(keys, dtype=np.int64)

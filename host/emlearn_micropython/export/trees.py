@@ -14,8 +14,9 @@ File lines (see README, section trees):
 import numpy as np
 
 from .labels import labels_line, parse_labels
+from .pipeline import fold_table, folded
 from .text import check_end_line, parse_bits, save_model
-from .trees_int16 import Int16Trees
+from .trees_int16 import Int16Trees, check_dtype
 
 ESTIMATORS = SUPPORTED = (
     'DecisionTreeClassifier', 'DecisionTreeRegressor',
@@ -118,7 +119,7 @@ class Model:
 
     def _threshold(self, feature, t):
         if self._folded is not None:
-            return _folded(self._folded, feature, t)
+            return folded(self._folded, feature, t)
         return floor_float32(t)
 
     def _header(self):
@@ -238,20 +239,9 @@ class Model:
 
 
 def _fold(scalers, trees, integer):
-    """{(feature, threshold): threshold on the raw features} for a
-    Pipeline's scalers (export/pipeline.py), or None without."""
-    if scalers is None:
-        return None
-    pairs = sorted({(int(t.feature[i]), float(t.threshold[i])) for t in trees for i in np.flatnonzero(t.children_left != -1)})
-    folded = scalers.fold([f for f, _ in pairs], [t for _, t in pairs], integer=integer)
-    return dict(zip(pairs, folded))
-
-
-def _folded(table, feature, t):
-    x = table[feature, float(t)]
-    if x is None:
-        raise ValueError(f'threshold {t} of feature {feature}: no raw input value goes left through the scaler')
-    return x
+    """pipeline.fold_table over the decision nodes of scikit-learn trees."""
+    return fold_table(scalers, [(t.feature[i], t.threshold[i]) for t in trees
+                                for i in np.flatnonzero(t.children_left != -1)], integer)
 
 
 class Int16Model(Int16Trees, Model):
@@ -330,8 +320,7 @@ def convert(estimator, method='inline', leaf_bits=None, dtype='float32', scaler=
     export.convert(pipeline)), folded exactly into the thresholds."""
     if method not in ('inline', 'loadable'):
         raise ValueError(f"unsupported method {method!r}: use 'inline'")
+    check_dtype(dtype, scaler)
     if dtype == 'int16':
         return Int16Model(estimator, leaf_bits=leaf_bits, scaler=scaler, scalers=scalers)
-    if dtype != 'float32' or scaler is not None:
-        raise ValueError(f"dtype must be 'float32' or 'int16' (scaler only with int16), got {dtype!r}")
     return Model(estimator, leaf_bits=leaf_bits, scalers=scalers)

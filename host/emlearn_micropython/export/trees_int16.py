@@ -17,22 +17,34 @@ from .text import float32_hex
 INT16_MIN, INT16_MAX = -32768, 32767
 
 
+def check_dtype(dtype, scaler):
+    """convert()'s dtype and scaler options (trees, boosting, isolation)."""
+    if dtype not in ('float32', 'int16') or (scaler is not None and dtype != 'int16'):
+        raise ValueError(f"dtype must be 'float32' or 'int16' (scaler only with int16), got {dtype!r}")
+
+
 class Int16Trees:
-    """The int16 parts of trees.Int16Model (a mixin over trees.Model)."""
+    """The int16 parts of trees.Int16Model and additive.Int16AdditiveModel
+    (a mixin over a model whose _threshold(feature, t) gives a float or,
+    with a Pipeline's scalers, the folded integer threshold)."""
     dtype = 'int16'
 
-    def __init__(self, estimator, leaf_bits=None, scaler=None, scalers=None):
+    def __init__(self, *args, scaler=None, scalers=None, **kwargs):
         if scaler is not None and scalers is not None:
             raise ValueError('give a Pipeline or scaler=, not both')
         self.scaler = scaler
-        super().__init__(estimator, leaf_bits=leaf_bits, scalers=scalers)
-        for i, (feature, t, left, right) in enumerate(self.nodes):
+        super().__init__(*args, scalers=scalers, **kwargs)
+        for i, node in enumerate(self.nodes):
+            right = node[3]
             if right >= 0 and right - i > INT16_MAX:
                 raise ValueError(f'int16 model: node {i} jumps {right - i} nodes (at most {INT16_MAX})')
         if self.n_leaves > -INT16_MIN:
             raise ValueError(f'int16 model: {self.n_leaves} distinct leaves (at most {-INT16_MIN})')
 
     def _threshold(self, feature, t):
+        # x <= t is x <= floor(t) for integer x. A threshold outside int16
+        # is refused rather than clamped: it means the training data had
+        # values that int16 inputs cannot carry.
         q = math.floor(t) if self._folded is None else super()._threshold(feature, t)
         if not INT16_MIN <= q <= INT16_MAX:
             raise ValueError(f'threshold {t} of feature {feature} is {q} as int16: out of range '
@@ -49,7 +61,8 @@ class Int16Trees:
             out.append('qs,' + ','.join(float32_hex(v) for v in self.scaler.scale_))
         return out
 
-    def _node_line(self, feature, threshold, jump):
+    def _node_line(self, feature, threshold, jump, nan_left=False):
+        # int16 inputs have no NaN: no direction for it
         return f'n,{feature},{threshold},{jump[0]},{jump[1]}'
 
     def _keys(self, X, thresholds):

@@ -228,6 +228,35 @@ static void test_int16(void) {
     CHECK(m.t.nodes16_capacity == 6);
 }
 
+// int16 boosting, regression: tree 0: x1 <= -7 ? 2.0 : (x0 <= 5 ? -0.5 : 0.25);
+// tree 1: leaf 1.0 (a root that is a leaf); base 0.125. Margins from the
+// sums that walk as they go (one tree at a time) or from t->reached.
+static void test_int16_boost(void) {
+    Model m;
+    init(&m, 0, EML_TREES_BOOST, EML_TREES_IDENTITY);
+    CHECK(eml_trees_set_int16(&m.t) == EmlOk);
+    leaf(&m, 2.0f);
+    leaf(&m, -0.5f);
+    leaf(&m, 0.25f);
+    leaf(&m, 1.0f);
+    CHECK(eml_trees_add_root(&m.t, 0) == EmlOk && eml_trees_add_root(&m.t, -4) == EmlOk);
+    CHECK(eml_trees_add_node16(&m.t, 1, -7, -1, 1) == EmlOk);
+    CHECK(eml_trees_add_node16(&m.t, 0, 5, -2, -3) == EmlOk);
+    const float base = 0.125f;
+    m.t.base = &base;
+    m.t.n_base = 1;
+    int32_t bad;
+    CHECK(eml_trees_finish(&m.t, &bad) == EmlOk);
+    const int16_t x[5][2] = {{0, -7}, {5, -6}, {6, -6}, {-32768, 32767}, {32767, -32768}};
+    const float want[5] = {3.125f, 0.625f, 1.375f, 0.625f, 3.125f};
+    for (int i = 0; i < 5; i++) {
+        float margin = 0.0f;
+        eml_trees_set_input16(&m.t, x[i]);
+        eml_trees_margins(&m.t, &margin);
+        CHECK(margin == want[i]);
+    }
+}
+
 int main(void) {
     test_binary();
     test_softmax();
@@ -236,6 +265,7 @@ int main(void) {
     test_shift();
     test_many_trees();
     test_int16();
+    test_int16_boost();
 #ifdef TEST_TREES_VARIANT
     TEST_DONE(TEST_TREES_VARIANT);
 #else

@@ -1,7 +1,9 @@
 """Boosted trees (HistGradientBoosting, XGBoost, LightGBM: 100 trees depth
 6 on 20 features) against m2cgen's pure-Python export of the same model
-(compiled with mpy-cross; m2cgen has no HistGradientBoosting), and the
-int16 form of digits RandomForest-10 depth 10 (issues 16 and 13). Same
+(compiled with mpy-cross; m2cgen has no HistGradientBoosting), the XGB
+model fitted on Int16Scaler-quantized features and converted with
+dtype='int16', and the int16 form of digits RandomForest-10 depth 10
+(issues 16 and 13). Same
 device script as the trees case."""
 import numpy as np
 
@@ -83,7 +85,25 @@ def prepare_boosting(config, build):
         made = {'peers': [], 'skips': {}, 'meta': {}}
         peer(est, folder, made)
         runs.append(run_for(label, est, convert(est), Xte, folder, made))
+    if config.get('int16') and 'XGB' in config['kinds']:
+        runs.append(int16_xgb(config, Xtr, ytr, Xte, build))
     return runs
+
+
+def int16_xgb(config, Xtr, ytr, Xte, build):
+    """The XGB case on the same data quantized by Int16Scaler, dtype='int16'
+    (m2cgen runs the same model on the same integer rows)."""
+    from ...export import convert
+    from ...export.neighbors import Int16Scaler
+    scaler = Int16Scaler().fit(Xtr)
+    est = boosted('XGB', config['n_trees'], config['depth']).fit(scaler.transform(Xtr), ytr)
+    label = f'XGB{config["n_trees"]}-d{config["depth"]}-int16'
+    folder = build / label
+    folder.mkdir(parents=True, exist_ok=True)
+    made = {'peers': [], 'skips': {}, 'meta': {}}
+    peer(est, folder, made)
+    cmodel = convert(est, dtype='int16', scaler=scaler)
+    return run_for(label, est, cmodel, scaler.transform(Xte), folder, made, typecode='h')
 
 
 CASE = Case(
@@ -92,4 +112,4 @@ CASE = Case(
     full={'kinds': ['HGB', 'XGB', 'LGBM'], 'n_trees': 100, 'depth': 6, 'features': 20, 'rows': 200,
           'int16': True},
     quick={'kinds': ['XGB'], 'n_trees': 5, 'depth': 3, 'features': 20, 'rows': 20, 'int16': True},
-    peers=('m2cgen',), key_cases=('XGB100-d6', 'LGBM100-d6', 'digits-RF10-int16'), order=2)
+    peers=('m2cgen',), key_cases=('XGB100-d6', 'LGBM100-d6', 'XGB100-d6-int16', 'digits-RF10-int16'), order=2)
