@@ -625,88 +625,6 @@ EML_TREES_HOT int32_t eml_trees_walk_from(const EmlTrees *t, int32_t i, int wide
     return -(i + 1);
 }
 
-// Trees walked four at a time without data-dependent branches, where the
-// CPU runs ahead (x86-64, AArch64): their loads overlap and no branch on
-// the input is mispredicted. A lane that reaches a leaf takes the next
-// tree. In-order microcontrollers walk one tree at a time.
-#ifndef EML_TREES_LANES
-#if defined(__x86_64__) || defined(__aarch64__) || defined(__i386__)
-#define EML_TREES_LANES 4
-#else
-#define EML_TREES_LANES 1
-#endif
-#endif
-
-// Fills t->reached[tree] with the leaf each tree reaches.
-EML_TREES_HOT void eml_trees_reach(const EmlTrees *t, int wide) {
-    const EmlTreesNode *nodes = t->nodes;
-    const EmlTreesValue *in = eml_trees_input(t);
-    const int32_t n_trees = t->n_trees;
-    int32_t *reached = t->reached;
-    int32_t next = 0;
-#if EML_TREES_LANES == 4
-    int32_t idx[4], tree[4], active = 0;
-    for (; active < 4 && next < n_trees; active++, next++) {
-        tree[active] = next;
-        idx[active] = t->roots[next];
-    }
-    while (active == 4) {
-        int32_t a = idx[0], b = idx[1], c = idx[2], d = idx[3];
-        while ((a | b | c | d) >= 0) {
-            a = eml_trees_step(nodes, in, a, wide);
-            b = eml_trees_step(nodes, in, b, wide);
-            c = eml_trees_step(nodes, in, c, wide);
-            d = eml_trees_step(nodes, in, d, wide);
-        }
-        idx[0] = a;
-        idx[1] = b;
-        idx[2] = c;
-        idx[3] = d;
-        for (int32_t k = 0; k < active; k++) {
-            if (idx[k] >= 0) {
-                continue;
-            }
-            reached[tree[k]] = -(idx[k] + 1);
-            if (next < n_trees) {
-                tree[k] = next;
-                idx[k] = t->roots[next++];
-            } else {
-                active -= 1;
-                tree[k] = tree[active];
-                idx[k] = idx[active];
-                k -= 1;
-            }
-        }
-    }
-    for (int32_t k = 0; k < active; k++) {
-        reached[tree[k]] = eml_trees_walk_from(t, idx[k], wide);
-    }
-#endif
-    (void)nodes;
-    (void)in;
-    for (; next < n_trees; next++) {
-        reached[next] = eml_trees_walk_from(t, t->roots[next], wide);
-    }
-}
-
-// The leaf that a walk from node offset (or leaf) i reaches for an input
-// with NaNs: each node sends a NaN its own way (EML_TREES_NAN_LEFT).
-static inline int32_t eml_trees_walk_nan(const EmlTrees *t, int32_t i) {
-    const EmlTreesValue *in = eml_trees_input(t);
-    while (i >= 0) {
-        const EmlTreesNode *n = eml_trees_node(t->nodes, i);
-        const EmlTreesValue v = in[(n->child[0] & 0xff) | ((n->child[1] & 0x7f) << 8)];
-#if EML_TREES_FLOAT_COMPARE
-        const int nan = v != v;
-#else
-        const int nan = v > (int32_t)EML_TREES_FLOAT_INF || v < -(int32_t)EML_TREES_FLOAT_INF;
-#endif
-        const int left = nan ? (n->child[1] & EML_TREES_NAN_LEFT) != 0 : eml_trees_goes_left(in, n, 1);
-        i = (left ? n->child[0] : n->child[1]) >> 8;
-    }
-    return -(i + 1);
-}
-
 // An int16 model: the leaf that tree root i reaches for int16 input x.
 // Walks a node pointer by the jumps (branching on the compare: fewest
 // instructions on in-order cores).
@@ -731,13 +649,123 @@ static inline void eml_trees_set_input16(EmlTrees *t, const int16_t *x) {
     t->nan_row = 0;
 }
 
+// One step of an int16 model from node index i, without a branch: the
+// next node's index, or -k-1 for leaf k.
+EML_TREES_HOT int32_t eml_trees_step16(const EmlTreesNode16 *nodes, const int16_t *x, int32_t i) {
+    const EmlTreesNode16 *n = nodes + i;
+    const int16_t v = *(const int16_t *)(const void *)((const char *)x + n->offset);
+    const int32_t c = n->child[v > n->threshold];
+    return (c < 0) ? c : i + c;
+}
+
+// One step of the walk from i (a node, by offset or index) for the
+// lanes below. mode: 0 float model, at most 256 features; 1 float model;
+// 2 int16 model. A constant in every caller.
+EML_TREES_HOT int32_t eml_trees_lane_step(const EmlTrees *t, const void *in, int32_t i, int mode) {
+    return (mode == 2) ? eml_trees_step16(t->nodes16, (const int16_t *)in, i)
+                       : eml_trees_step(t->nodes, (const EmlTreesValue *)in, i, mode);
+}
+
+// Trees walked four at a time without data-dependent branches, where the
+// CPU runs ahead (x86-64, AArch64): their loads overlap and no branch on
+// the input is mispredicted. A lane that reaches a leaf takes the next
+// tree. In-order microcontrollers walk one tree at a time.
+#ifndef EML_TREES_LANES
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__i386__)
+#define EML_TREES_LANES 4
+#else
+#define EML_TREES_LANES 1
+#endif
+#endif
+
+// The leaf that a walk from i reaches (mode as in eml_trees_lane_step).
+EML_TREES_HOT int32_t eml_trees_leaf_from(const EmlTrees *t, const EmlTreesNode16 *nodes16, const void *in, int32_t i,
+                                          int mode) {
+    return (mode == 2) ? eml_trees_walk16(nodes16, (const int16_t *)in, i) : eml_trees_walk_from(t, i, mode);
+}
+
+// Fills t->reached[tree] with the leaf each tree reaches.
+// mode as in eml_trees_lane_step.
+EML_TREES_HOT void eml_trees_reach(const EmlTrees *t, int mode) {
+    const void *in = t->input;
+    const EmlTreesNode16 *nodes16 = t->nodes16;
+    const int32_t *roots = t->roots;
+    const int32_t n_trees = t->n_trees;
+    int32_t *reached = t->reached;
+    int32_t next = 0;
+#if EML_TREES_LANES == 4
+    int32_t idx[4], tree[4], active = 0;
+    for (; active < 4 && next < n_trees; active++, next++) {
+        tree[active] = next;
+        idx[active] = roots[next];
+    }
+    while (active == 4) {
+        int32_t a = idx[0], b = idx[1], c = idx[2], d = idx[3];
+        while ((a | b | c | d) >= 0) {
+            a = eml_trees_lane_step(t, in, a, mode);
+            b = eml_trees_lane_step(t, in, b, mode);
+            c = eml_trees_lane_step(t, in, c, mode);
+            d = eml_trees_lane_step(t, in, d, mode);
+        }
+        idx[0] = a;
+        idx[1] = b;
+        idx[2] = c;
+        idx[3] = d;
+        for (int32_t k = 0; k < active; k++) {
+            if (idx[k] >= 0) {
+                continue;
+            }
+            reached[tree[k]] = -(idx[k] + 1);
+            if (next < n_trees) {
+                tree[k] = next;
+                idx[k] = roots[next++];
+            } else {
+                active -= 1;
+                tree[k] = tree[active];
+                idx[k] = idx[active];
+                k -= 1;
+            }
+        }
+    }
+    for (int32_t k = 0; k < active; k++) {
+        reached[tree[k]] = eml_trees_leaf_from(t, nodes16, in, idx[k], mode);
+    }
+#endif
+    (void)in;
+    for (; next < n_trees; next++) {
+        reached[next] = eml_trees_leaf_from(t, nodes16, in, roots[next], mode);
+    }
+}
+
+// The leaf that a walk from node offset (or leaf) i reaches for an input
+// with NaNs: each node sends a NaN its own way (EML_TREES_NAN_LEFT).
+static inline int32_t eml_trees_walk_nan(const EmlTrees *t, int32_t i) {
+    const EmlTreesValue *in = eml_trees_input(t);
+    while (i >= 0) {
+        const EmlTreesNode *n = eml_trees_node(t->nodes, i);
+        const EmlTreesValue v = in[(n->child[0] & 0xff) | ((n->child[1] & 0x7f) << 8)];
+#if EML_TREES_FLOAT_COMPARE
+        const int nan = v != v;
+#else
+        const int nan = v > (int32_t)EML_TREES_FLOAT_INF || v < -(int32_t)EML_TREES_FLOAT_INF;
+#endif
+        const int left = nan ? (n->child[1] & EML_TREES_NAN_LEFT) != 0 : eml_trees_goes_left(in, n, 1);
+        i = (left ? n->child[0] : n->child[1]) >> 8;
+    }
+    return -(i + 1);
+}
+
 // Fills t->reached[tree] for the current input, NaN-aware when it has NaNs.
 static inline void eml_trees_reach_all(const EmlTrees *t) {
     if (t->int16) {
+#if EML_TREES_LANES == 4
+        eml_trees_reach(t, 2);
+#else
         const int16_t *x = (const int16_t *)t->input;
         for (int32_t tree = 0; tree < t->n_trees; tree++) {
             t->reached[tree] = eml_trees_walk16(t->nodes16, x, t->roots[tree]);
         }
+#endif
     } else if (t->nan_row) {
         for (int32_t tree = 0; tree < t->n_trees; tree++) {
             t->reached[tree] = eml_trees_walk_nan(t, t->roots[tree]);
