@@ -169,6 +169,20 @@ size_t hal_host_read(int handle, void *buf, size_t len) {
     return n > 0 ? (size_t)n : 0;
 }
 
+int hal_host_create(const char *path, size_t len) {
+    char name[256];
+    if (len >= sizeof(name)) {
+        return -1;
+    }
+    memcpy(name, path, len);
+    name[len] = '\0';
+    return simcall(SYS_OPEN, (int32_t)name, 0x241, 0644);  // O_WRONLY | O_CREAT | O_TRUNC
+}
+
+int hal_host_write(int handle, const void *buf, size_t len) {
+    return simcall(SYS_WRITE, handle, (int32_t)buf, len) == (int32_t)len ? 0 : -1;
+}
+
 void hal_host_close(int handle) {
     simcall(SYS_CLOSE, handle, 0, 0);
 }
