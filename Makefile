@@ -85,11 +85,16 @@ TARGETS ?= unix$(TEST_QEMU)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # What pytest runs: `make test TESTS=tests/test_iir.py` runs one file.
 TESTS ?= tests
+# pytest-xdist: the test files shared among JOBS processes (each with its own
+# emulators), a file's tests in one process and in order (test_iir_int16
+# compares the boards with the unix port's run before them). PYTEST_JOBS=
+# runs them all in this process.
+PYTEST_JOBS ?= -n $(JOBS) --dist loadfile
 
 test:
 	@$(if $(TEST_QEMU),,echo "test: skip qemu-m3 qemu-m4f: qemu-system-arm not on PATH")
 	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget test-build
-	EML_BUILT_ARCHS="$(TEST_ARCHS)" EML_REPORT_DIR=$(TOP)/build MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q $(TESTS) --targets $(TARGETS) $(PYTEST_ARGS)
+	EML_BUILT_ARCHS="$(TEST_ARCHS)" EML_REPORT_DIR=$(TOP)/build MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q $(PYTEST_JOBS) $(TESTS) --targets $(TARGETS) $(PYTEST_ARGS)
 
 # What the tests need, built side by side: pip installs the venv (listed
 # first: the longest) while the C tests, the modules and the firmware build.

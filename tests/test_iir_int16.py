@@ -8,7 +8,8 @@ orders 2..8 with edges 0.01..0.45 (of Nyquist), and notches; signals:
 noise, chirp, step and impulse at -1, -20 and -40 dBFS. The unix port runs
 the whole grid, the boards every family with the extremes. A board's
 outputs must equal the unix port's bit for bit (the armv6m build runs its
-own assembly kernel) when unix ran first in the session.
+own assembly kernel) when unix ran first in the session (make test's
+pytest-xdist runs a file's tests in one process, in order).
 """
 import numpy as np
 import pytest
