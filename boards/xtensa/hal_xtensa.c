@@ -154,14 +154,19 @@ uint32_t hal_ticks_ms(void) {
     return (uint32_t)(hal_time_us64() / 1000);
 }
 
-int hal_host_open(const char *path, size_t len) {
+// The simcall opens a NUL-terminated name with the host's open() flags.
+static int host_open(const char *path, size_t len, int32_t flags, int32_t mode) {
     char name[256];
     if (len >= sizeof(name)) {
         return -1;
     }
     memcpy(name, path, len);
     name[len] = '\0';
-    return simcall(SYS_OPEN, (int32_t)name, 0, 0);  // O_RDONLY
+    return simcall(SYS_OPEN, (int32_t)name, flags, mode);
+}
+
+int hal_host_open(const char *path, size_t len) {
+    return host_open(path, len, 0, 0);  // O_RDONLY
 }
 
 size_t hal_host_read(int handle, void *buf, size_t len) {
@@ -170,13 +175,7 @@ size_t hal_host_read(int handle, void *buf, size_t len) {
 }
 
 int hal_host_create(const char *path, size_t len) {
-    char name[256];
-    if (len >= sizeof(name)) {
-        return -1;
-    }
-    memcpy(name, path, len);
-    name[len] = '\0';
-    return simcall(SYS_OPEN, (int32_t)name, 0x241, 0644);  // O_WRONLY | O_CREAT | O_TRUNC
+    return host_open(path, len, 0x241, 0644);  // O_WRONLY | O_CREAT | O_TRUNC
 }
 
 int hal_host_write(int handle, const void *buf, size_t len) {
