@@ -26,36 +26,51 @@ MICROPYTHON ?= $(VENV)/bin/micropython
 
 export MPY_DIR MPY_ABI VENV TOP
 
-.PHONY: all venv mpydir modules demo test test-c bench dist clean distclean
+.PHONY: all venv mpydir modules demo test test-build test-c bench board dist clean distclean FORCE
 
 all: modules
 
 venv: $(VENV)/.done
-$(VENV)/.done: requirements.txt pyproject.toml
+# Two steps: the build needs only pyelftools (mpy_ld) and pip (for the
+# MicroPython sdist), so `make test` builds the modules and the firmware while
+# pip installs the rest. --no-compile: pip would byte-compile every file of
+# every package (jax, scipy...); Python compiles what is imported, once.
+PIP_INSTALL = $(VENV)/bin/pip install -q --disable-pip-version-check --no-compile
+$(VENV)/.build-done: requirements.txt
 	$(PYTHON) -m venv $(if $(filter-out $(call pyver,$(PYTHON)),$(call pyver,$(PY))),--clear) $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
-	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | grep -v '^WARNING: Location' || true
+	$(PIP_INSTALL) $$(grep '^pyelftools==' requirements.txt) 2>&1 | grep -v '^WARNING: Location' || true
+	touch $@
+$(VENV)/.done: requirements.txt pyproject.toml $(VENV)/.build-done
+	$(PIP_INSTALL) -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(PIP_INSTALL) --no-deps -e . 2>&1 | grep -v '^WARNING: Location' || true
 	$(PY) -c "import emlearn_micropython, sklearn, elftools"
 	touch $@
 
 mpydir: $(MPY_DIR)/py/dynruntime.mk
-$(CACHE)/$(MPY_SDIST)/micropython/py/dynruntime.mk: | $(VENV)/.done
+$(CACHE)/$(MPY_SDIST)/micropython/py/dynruntime.mk: | $(VENV)/.build-done
 	mkdir -p $(CACHE)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
 		-d $(CACHE) mpy-cross-v6-3==1.1.1 2>&1 | grep -v '^WARNING: Location' || true
 	tar -xzf $(CACHE)/$(MPY_SDIST).tar.gz -C $(CACHE)
 	touch $@
 
-modules: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
-	@for m in $(MODULES); do \
-		$(MAKE) --no-print-directory -C src/$$m ARCH=$(ARCH) || exit 1; \
-	done
-	@case $(ARCH) in armv7em*) $(MAKE) --no-print-directory -C tools/abiprobe ARCH=$(ARCH);; esac
+# One target per module and arch (natmod/<arch>/<module>): they build into
+# their own build/<arch>/<module>/, so `make -j` builds them side by side.
+# The float ABI probe that deploy runs on FPU boards is built with them.
+natmods = $(foreach a,$(1),$(addprefix natmod/$(a)/,$(MODULES) $(if $(filter armv7em%,$(a)),emlabiprobe)))
 
-demo: modules
+modules: $(call natmods,$(ARCH))
+
+natmod/%: $(VENV)/.build-done $(MPY_DIR)/py/dynruntime.mk FORCE
+	@$(MAKE) --no-print-directory -C $(if $(filter emlabiprobe,$(notdir $*)),tools/abiprobe,src/$(notdir $*)) \
+		ARCH=$(patsubst %/,%,$(dir $*))
+
+FORCE:
+
+demo: modules $(VENV)/.done
 	$(PY) -m emlearn_micropython.demo --micropython $(MICROPYTHON) --out build/demo
 
-test-c: $(VENV)/.done
+test-c:
 	$(MAKE) --no-print-directory -C lib/emlearn/tests
 
 # Archs built before the tests, and the targets the device tests run on.
@@ -66,11 +81,24 @@ TEST_ARCHS ?= x64 armv6m armv7m armv7emsp xtensawin
 TEST_QEMU := $(shell command -v qemu-system-arm >/dev/null && echo ,qemu-m3,qemu-m4f,qemu-m3:arch=armv7m)
 TARGETS ?= unix$(TEST_QEMU)
 
-test: test-c
+# Jobs for the builds of `make test`, `make bench` and `make board`.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# What pytest runs: `make test TESTS=tests/test_iir.py` runs one file.
+TESTS ?= tests
+# pytest-xdist: the test files shared among JOBS processes (each with its own
+# emulators), a file's tests in one process and in order (test_iir_int16
+# compares the boards with the unix port's run before them). PYTEST_JOBS=
+# runs them all in this process.
+PYTEST_JOBS ?= -n $(JOBS) --dist loadfile
+
+test:
 	@$(if $(TEST_QEMU),,echo "test: skip qemu-m3 qemu-m4f: qemu-system-arm not on PATH")
-	@for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
-	$(if $(findstring qemu,$(TARGETS)),@$(MAKE) --no-print-directory board)
-	EML_BUILT_ARCHS="$(TEST_ARCHS)" EML_REPORT_DIR=$(TOP)/build MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q tests --targets $(TARGETS) $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget test-build
+	EML_BUILT_ARCHS="$(TEST_ARCHS)" EML_REPORT_DIR=$(TOP)/build MICROPYTHON=$(MICROPYTHON) $(PY) -m pytest -q $(PYTEST_JOBS) $(TESTS) --targets $(TARGETS) $(PYTEST_ARGS)
+
+# What the tests need, built side by side: pip installs the venv (listed
+# first: the longest) while the C tests, the modules and the firmware build.
+test-build: $(VENV)/.done test-c $(call natmods,$(TEST_ARCHS)) $(if $(findstring qemu,$(TARGETS)),board)
 
 # Benchmarks (not tests: timings are reported, never asserted). Writes
 # bench/results/<target>.json, .md and .png; see the README section bench.
@@ -81,7 +109,7 @@ BENCH_TARGETS ?= unix $(if $(BENCH_QEMU),qemu-m3 qemu-m4f)
 
 bench:
 	@$(if $(BENCH_QEMU),,echo "bench: skip qemu-m3 qemu-m4f: qemu-system-arm or arm-none-eabi-gcc not on PATH")
-	@for a in $(BENCH_ARCHS); do $(MAKE) --no-print-directory modules ARCH=$$a || exit 1; done
+	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(VENV)/.done $(call natmods,$(BENCH_ARCHS))
 	$(PY) -m emlearn_micropython.cli bench $(addprefix --target ,$(BENCH_TARGETS)) $(BENCH_ARGS)
 
 # Every arch whose compiler is installed: dist/<arch>_<abi>/ with a mip
@@ -98,10 +126,10 @@ dist: $(VENV)/.done $(MPY_DIR)/py/dynruntime.mk
 
 # MicroPython firmware for the emulated boards (QEMU mps2-an385 = qemu-m3,
 # mps2-an386 = qemu-m4f): build/board/<machine>/firmware.elf
-board: $(MPY_DIR)/py/dynruntime.mk
-	@for m in mps2-an385 mps2-an386; do \
-		$(MAKE) --no-print-directory -s -C boards/qemu MACHINE=$$m -j4 || exit 1; \
-	done
+BOARD_MACHINES := mps2-an385 mps2-an386
+board: $(addprefix board/,$(BOARD_MACHINES))
+board/%: $(MPY_DIR)/py/dynruntime.mk FORCE
+	@$(MAKE) --no-print-directory -s -C boards/qemu MACHINE=$* $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(JOBS))
 
 clean:
 	rm -rf build/x* build/arm* dist

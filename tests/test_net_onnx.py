@@ -6,9 +6,11 @@ padding/strides/SAME_UPPER/depthwise groups, BatchNormalization, MaxPool,
 AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, Clip, LeakyRelu,
 Sigmoid, Tanh), random convolutions and a last layer fitted by logistic
 regression on their features. The device takes nhwc() of onnxruntime's
-NCHW rows. Tolerances as tests/test_net.py: float32 rtol 1e-5 / atol 1e-6,
+NCHW rows. Tolerances and board rows as tests/test_net.py: float32 rtol 1e-5 / atol 1e-6,
 int8 the host's bits and >= 99% class agreement with float.
 """
+import functools
+
 import numpy as np
 import pytest
 
@@ -96,7 +98,10 @@ def mlp_model():
     return model, np.vstack([Xtr, Xte]).astype(np.float32), len(Xtr)
 
 
-def test_onnx_models_agree(device):
+@functools.cache
+def onnx_cases():
+    """(converted models, rows, onnxruntime's outputs): built once, run on
+    every target."""
     rng = np.random.default_rng(3)
     mlp, mlp_rows, n_train = mlp_model()
     cases = {'onnx_mlp': (mlp, mlp_rows, n_train)}
@@ -114,6 +119,11 @@ def test_onnx_models_agree(device):
             m.run_rows = m.run(m.rows)
         models.update({name: f32, name + '_i8': i8})
         X[name] = X[name + '_i8'] = rows_nhwc[n:]
+    return models, X, refs
+
+
+def test_onnx_models_agree(device):
+    models, X, refs = onnx_cases()
     got = on_device(device, models, X)
     for name, ref in refs.items():
         check_float(name, got[name], models[name], ref)

@@ -107,8 +107,10 @@ static uint32_t hal_semihost(uint32_t op, void *arg) {
 
 #define SYS_OPEN (0x01)
 #define SYS_CLOSE (0x02)
+#define SYS_WRITE (0x05)
 #define SYS_READ (0x06)
 #define MODE_RB (1)
+#define MODE_WB (5)
 
 int hal_host_open(const char *path, size_t len) {
     uint32_t args[3] = { (uint32_t)path, MODE_RB, len };
@@ -119,6 +121,17 @@ size_t hal_host_read(int handle, void *buf, size_t len) {
     // SYS_READ returns the number of bytes NOT read
     uint32_t args[3] = { (uint32_t)handle, (uint32_t)buf, len };
     return len - hal_semihost(SYS_READ, args);
+}
+
+int hal_host_create(const char *path, size_t len) {
+    uint32_t args[3] = { (uint32_t)path, MODE_WB, len };
+    return (int32_t)hal_semihost(SYS_OPEN, args);
+}
+
+int hal_host_write(int handle, const void *buf, size_t len) {
+    // SYS_WRITE returns the number of bytes NOT written
+    uint32_t args[3] = { (uint32_t)handle, (uint32_t)buf, len };
+    return hal_semihost(SYS_WRITE, args) == 0 ? 0 : -1;
 }
 
 void hal_host_close(int handle) {

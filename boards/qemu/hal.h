@@ -31,6 +31,10 @@ const char *hal_cmdline(void);
 int hal_host_open(const char *path, size_t len);
 size_t hal_host_read(int handle, void *buf, size_t len);
 void hal_host_close(int handle);
+// A host file created (or emptied) for writing: a handle, < 0 on failure;
+// writing gives 0 when every byte was written.
+int hal_host_create(const char *path, size_t len);
+int hal_host_write(int handle, const void *buf, size_t len);
 void hal_exit(int status) __attribute__((noreturn));
 
 // Interrupt handlers (in the vector table of startup.c).

@@ -9,6 +9,7 @@
 #include "py/compile.h"
 #include "py/gc.h"
 #include "py/mperrno.h"
+#include "py/mphal.h"
 #include "py/runtime.h"
 #include "py/stackctrl.h"
 #include "py/stream.h"
@@ -62,6 +63,7 @@ int main(void) {
                 }
             }
         }
+        stdout_capture(-1);
         mp_printf(&mp_plat_print, "MPY: soft reboot\n");
         gc_sweep_all();
         mp_deinit();
@@ -99,7 +101,34 @@ int mp_hal_stdin_rx_chr(void) {
     return hal_uart_rx();
 }
 
+// Standard output may go to a host file instead (semihost.capture): the
+// emulated UART costs the emulator a call per byte, a file write one per
+// call here. Unbuffered, so nothing printed is lost if the firmware faults.
+// The capture ends at the raw REPL's Ctrl-D that closes a script's output,
+// at soft reset, or when a write fails (the UART then takes the rest).
+static int capture_file = -1;
+
+void stdout_capture(int handle) {
+    if (capture_file >= 0) {
+        hal_host_close(capture_file);
+    }
+    capture_file = handle;
+}
+
 mp_uint_t mp_hal_stdout_tx_strn(const char *str, size_t len) {
+    if (capture_file >= 0) {
+        const char *eot = memchr(str, 4, len);
+        size_t n = eot ? (size_t)(eot - str) : len;
+        if (n > 0 && hal_host_write(capture_file, str, n) != 0) {
+            stdout_capture(-1);
+        } else {
+            str += n;
+            len -= n;
+            if (eot) {
+                stdout_capture(-1);
+            }
+        }
+    }
     hal_uart_tx(str, len);
     return len;
 }

@@ -9,3 +9,7 @@
 
 // No pins on this board (and no extmod/virtpin.h in the pinned sources).
 #define mp_hal_pin_obj_t void *
+
+// Standard output to a host file opened with hal_host_create (main.c), or
+// back to the UART with -1: semihost.capture().
+void stdout_capture(int handle);

@@ -154,19 +154,32 @@ uint32_t hal_ticks_ms(void) {
     return (uint32_t)(hal_time_us64() / 1000);
 }
 
-int hal_host_open(const char *path, size_t len) {
+// The simcall opens a NUL-terminated name with the host's open() flags.
+static int host_open(const char *path, size_t len, int32_t flags, int32_t mode) {
     char name[256];
     if (len >= sizeof(name)) {
         return -1;
     }
     memcpy(name, path, len);
     name[len] = '\0';
-    return simcall(SYS_OPEN, (int32_t)name, 0, 0);  // O_RDONLY
+    return simcall(SYS_OPEN, (int32_t)name, flags, mode);
+}
+
+int hal_host_open(const char *path, size_t len) {
+    return host_open(path, len, 0, 0);  // O_RDONLY
 }
 
 size_t hal_host_read(int handle, void *buf, size_t len) {
     int32_t n = simcall(SYS_READ, handle, (int32_t)buf, len);
     return n > 0 ? (size_t)n : 0;
+}
+
+int hal_host_create(const char *path, size_t len) {
+    return host_open(path, len, 0x241, 0644);  // O_WRONLY | O_CREAT | O_TRUNC
+}
+
+int hal_host_write(int handle, const void *buf, size_t len) {
+    return simcall(SYS_WRITE, handle, (int32_t)buf, len) == (int32_t)len ? 0 : -1;
 }
 
 void hal_host_close(int handle) {

@@ -16,12 +16,14 @@ The target talks to the board with mpremote's raw REPL (its transport, in
 this process, over QEMU's serial port on a loopback TCP port), exactly as
 `mpremote` does with a real board, but keeps one connection for the whole
 session (a soft reset before each script instead of a new process).
-Files reach the board's RAM store through semihosting (the `semihost`
-module of the firmware): the emulated UART moves about 14 KB/s, the tests
-send megabytes. `mpremote cp` works too (see tests/test_board.py).
+Files reach the board's RAM store, and what a script prints reaches the
+host, through semihosting (the `semihost` module of the firmware): the
+emulated UART moves about 14 KB/s in and 300 KB/s out, the tests send and
+get back megabytes. `mpremote cp` works too (see tests/test_board.py).
 """
 import atexit
 import contextlib
+import re
 import socket
 import subprocess
 import tempfile
@@ -251,6 +253,7 @@ class QemuTarget(BoardTarget):
         for name, data in (files or {}).items():
             write_file(folder / name, data)
             pairs.append((folder / name, name))
+        printed = folder / 'printed.txt'
 
         # The previous run's data files leave the store (it holds 3 MB).
         remove = [n for n in self._data_files if n not in (files or {})]
@@ -261,13 +264,39 @@ class QemuTarget(BoardTarget):
                 self._fresh(self._fetch_code(pairs, remove), timeout, 'copying files failed')
             else:
                 self._repl.soft_reset()
-            return self._repl.exec(script, timeout)
+            # What the script prints goes to a host file (see _capture_line).
+            return self._repl.exec(_capture_line(printed) + script, timeout)
         try:
             out, err = self._session(step, timeout)
+        except DeviceError as e:
+            text = _read_text(printed)
+            raise DeviceError(f'{e}\nthe script printed:\n{text[-2000:]}' if text else str(e)) from None
+        else:
+            out = _read_text(printed) + out
         finally:
-            for path, _ in pairs:
-                path.unlink()
+            for path in [p for p, _ in pairs] + [printed]:
+                path.unlink(missing_ok=True)
             folder.rmdir()
         if err:
-            raise DeviceError(f'{self.name}: script raised\n{out[-2000:]}{err[-2000:]}')
+            raise DeviceError(f'{self.name}: script raised\n{out[-2000:]}{_unshift(err)[-2000:]}')
         return Output(out)
+
+
+def _capture_line(path):
+    """The line put before a script: its output goes to the host file path
+    through semihosting (the emulated UART moves ~300 KB/s, one emulator call
+    per byte; results reach megabytes). Errors still come over the UART."""
+    return f"__import__('semihost').capture({str(path)!r})\n"
+
+
+def _unshift(err):
+    """A traceback's line numbers in the script as given, without the
+    capture line."""
+    return re.sub(r'(File "<stdin>", line )(\d+)', lambda m: m[1] + str(int(m[2]) - 1), err)
+
+
+def _read_text(path):
+    try:
+        return path.read_bytes().decode(errors='replace').replace('\r\n', '\n')
+    except OSError:
+        return ''
