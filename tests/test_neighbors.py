@@ -241,7 +241,7 @@ with open('knn.csv', 'rb') as f:
 def test_export_and_streaming_load(device, tmp_path):
     n_train = 150 if heap_bytes(device) >= 200 * 1024 else 60
     X, y, Q, scaler, raw_test = dataset('digits', seed=2, n_train=n_train)
-    path = neighbors.save(tmp_path / 'knn.csv', X, y, scaler)
+    path = neighbors.save(X, y, tmp_path / 'knn.csv', scaler)
     X2, y2, scaler2 = neighbors.loads(path.read_text())
     np.testing.assert_array_equal(X2, X)
     np.testing.assert_array_equal(y2, y)
@@ -332,6 +332,13 @@ BAD_FILES = [
     'emlneighbors,1,1,2\n# comment\n\n-5, 2 ,3\n',  # 13 good, with spaces
     'emlneighbors,1,2,2\n-2147483648,-32768,32767\n2147483647,0,-0\n',  # 14 good, extremes
 ]
+
+
+def test_save_names_its_argument_order(tmp_path):
+    X, y = np.zeros((2, 3), np.int16), [0, 1]
+    with pytest.raises(TypeError, match=r'neighbors.save\(X, y, path, ...\): the path comes after X and y'):
+        neighbors.save(tmp_path / 'knn.csv', X, y)
+    assert not (tmp_path / 'knn.csv').exists()
 
 
 def test_bad_input(device):

@@ -28,6 +28,8 @@ exactly on boards with single-precision floats (decimal fractions do not):
                            damaged file is refused. Files written before it
                            load with strict=False (host and device).
 """
+import os
+
 import numpy as np
 
 from . import math32
@@ -126,8 +128,11 @@ def dumps(X, y, scaler=None, k=None, weights='uniform', classes=None):
     return with_end_line('\n'.join(lines) + '\n', len(X))
 
 
-def save(path, X, y, scaler=None, k=None, weights='uniform'):
-    """Write the training set to `path` for `emlneighbors.load`."""
+def save(X, y, path, scaler=None, k=None, weights='uniform'):
+    """Write the training set to `path` for `emlneighbors.load` (the data
+    first, then where, as iir.save(sos, path))."""
+    if isinstance(X, (str, os.PathLike)):
+        raise TypeError('neighbors.save(X, y, path, ...): the path comes after X and y')
     text = dumps(X, y, scaler, k, weights)
     with open(path, 'w', newline='\n') as f:
         f.write(text)
