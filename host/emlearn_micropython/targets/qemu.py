@@ -2,6 +2,7 @@
 
     qemu-m3    mps2-an385, Cortex-M3, soft float: armv6m modules (or armv7m)
     qemu-m4f   mps2-an386, Cortex-M4F, hard float: armv7emsp modules
+    qemu-xtensa  sim with the de233_fpu core: xtensawin (ESP32) modules
 
 The boards are the MACHINES table: a new emulated board (another QEMU
 binary or machine) is one more Machine there.
@@ -49,17 +50,22 @@ class Machine:
     qemu: str = 'qemu-system-arm'
     board_dir: str = 'boards/qemu'   # the firmware's source, built with make MACHINE=...
     float_bits: int = 32
+    cpu: str = None         # QEMU's -cpu, if not the machine's default
+    folder: str = None      # the firmware's build folder, if not `machine`
 
 
 MACHINES = {
     'qemu-m3': Machine('mps2-an385', ('armv6m', 'armv7m'), 'armv7m'),
     'qemu-m4f': Machine('mps2-an386', ('armv7emsp',), 'armv7emsp'),
+    # ESP32 code (xtensawin) on QEMU's de233_fpu core (boards/xtensa)
+    'qemu-xtensa': Machine('sim', ('xtensawin',), 'xtensawin', qemu='qemu-system-xtensa',
+                           board_dir='boards/xtensa', cpu='de233_fpu', folder='xtensa'),
 }
 
 
 def firmware(board, build=True):
     """The firmware ELF for a Machine, built with make if missing."""
-    path = BUILD_DIR / board.machine / 'firmware.elf'
+    path = BUILD_DIR / (board.folder or board.machine) / 'firmware.elf'
     if build and not path.exists():
         subprocess.run(['make', '-s', '-C', str(TOP / board.board_dir),
                         f'MACHINE={board.machine}', '-j2'],
@@ -110,6 +116,8 @@ class QemuTarget(BoardTarget):
                '-serial', f'tcp:127.0.0.1:{port},server=on,wait=off,nodelay=on',
                '-semihosting', '-kernel', str(firmware(self.board)),
                '-append', f'heap={self.heap}']
+        if self.board.cpu:
+            cmd += ['-cpu', self.board.cpu]
         if self.icount:
             cmd += ['-icount', 'shift=0']
         return cmd
