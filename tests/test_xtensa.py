@@ -206,26 +206,32 @@ def test_esp8266_build_is_refused_naming_the_missing_helpers():
 BOARD = abi.TOP / 'boards' / 'xtensa'
 
 
+def run_on_core(tmp_path, program):
+    """Builds boards/xtensa's `make <program>` and runs <program>.elf on
+    QEMU's de233_fpu core: (the build folder, the finished process)."""
+    for tool in ('qemu-system-xtensa', 'xtensa-lx106-elf-ld', 'llvm-mc-22'):
+        if not shutil.which(tool):
+            pytest.skip(f'{tool} not installed')
+    build = tmp_path / 'board'
+    subprocess.run(['make', '-s', '-C', str(BOARD), f'BUILD={build}', program], check=True,
+                   capture_output=True)
+    return build, subprocess.run(['qemu-system-xtensa', '-M', 'sim', '-cpu', 'de233_fpu',
+                                  '-nographic', '-monitor', 'null', '-semihosting',
+                                  '-kernel', str(build / f'{program}.elf')],
+                                 capture_output=True, text=True, timeout=60)
+
+
 def test_cores_compute_the_same_bits_on_an_emulated_xtensa(tmp_path):
     """lib/emlearn's FFT and IIR, deep calls and divisions by constants,
     compiled like the modules (LLVM 22, -mcpu=esp32) and run on QEMU's
     de233_fpu core (boards/xtensa: windowed calls spill through our window
     vectors, mulsh/muluh are emulated), print the same float32 bits as the
     host build of the same program."""
-    for tool in ('qemu-system-xtensa', 'xtensa-lx106-elf-ld', 'llvm-mc-22'):
-        if not shutil.which(tool):
-            pytest.skip(f'{tool} not installed')
-    build = tmp_path / 'board'
-    subprocess.run(['make', '-s', '-C', str(BOARD), f'BUILD={build}', 'coretest'], check=True,
-                   capture_output=True)
+    build, emulated = run_on_core(tmp_path, 'coretest')
     code = {m for _, m in instructions(build / 'coretest.o')}
     assert {'mulsh', 'callx8', 'mul.s', 'entry'} <= code, code
     host = subprocess.run([str(build / 'coretest-host')], capture_output=True, text=True,
                           check=True).stdout
-    emulated = subprocess.run(['qemu-system-xtensa', '-M', 'sim', '-cpu', 'de233_fpu',
-                               '-nographic', '-monitor', 'null', '-semihosting',
-                               '-kernel', str(build / 'coretest.elf')],
-                              capture_output=True, text=True, timeout=60)
     assert emulated.returncode == 0, emulated.stdout[-500:] + emulated.stderr[-500:]
     lines = [ln for ln in emulated.stdout.splitlines() if not ln.startswith('cycles')]
     assert len(lines) > 1800 and lines[-1] == 'status 00000000'
@@ -239,16 +245,7 @@ def test_variadic_functions_read_their_arguments_on_an_emulated_xtensa(tmp_path)
     tools/llvm-xtensa/va_fix.py, functions with 1 to 3 named arguments read
     0 to 10 int, pointer, long long and double arguments back, directly,
     through va_copy and through a va_list passed on."""
-    for tool in ('qemu-system-xtensa', 'xtensa-lx106-elf-ld', 'llvm-mc-22'):
-        if not shutil.which(tool):
-            pytest.skip(f'{tool} not installed')
-    build = tmp_path / 'board'
-    subprocess.run(['make', '-s', '-C', str(BOARD), f'BUILD={build}', 'varargs'], check=True,
-                   capture_output=True)
-    emulated = subprocess.run(['qemu-system-xtensa', '-M', 'sim', '-cpu', 'de233_fpu',
-                               '-nographic', '-monitor', 'null', '-semihosting',
-                               '-kernel', str(build / 'varargs.elf')],
-                              capture_output=True, text=True, timeout=60)
+    _, emulated = run_on_core(tmp_path, 'varargs')
     assert (emulated.returncode, emulated.stdout) == (0, 'varargs: ok\n')
 
 
