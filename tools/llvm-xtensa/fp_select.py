@@ -41,12 +41,17 @@ def rewrite(lines):
     return out
 
 
-def main(argv):
+def filter_ir(rewrite, argv):
+    """argv IN.ll OUT.ll: OUT is IN's lines through rewrite (here and in va_fix.py)."""
     with open(argv[1]) as f:
         lines = f.readlines()
     with open(argv[2], 'w') as f:
         f.writelines(rewrite(lines))
     return 0
+
+
+def main(argv):
+    return filter_ir(rewrite, argv)
 
 
 if __name__ == '__main__':

@@ -181,11 +181,8 @@ def rewrite(lines):
 
 
 def main(argv):
-    with open(argv[1]) as f:
-        lines = f.readlines()
-    with open(argv[2], 'w') as f:
-        f.writelines(rewrite(lines))
-    return 0
+    from fp_select import filter_ir   # this script's folder is on sys.path
+    return filter_ir(rewrite, argv)
 
 
 if __name__ == '__main__':
