@@ -679,16 +679,14 @@ EML_TREES_HOT int32_t eml_trees_lane_step(const EmlTrees *t, const void *in, int
 #endif
 
 // The leaf that a walk from i reaches (mode as in eml_trees_lane_step).
-EML_TREES_HOT int32_t eml_trees_leaf_from(const EmlTrees *t, const EmlTreesNode16 *nodes16, const void *in, int32_t i,
-                                          int mode) {
-    return (mode == 2) ? eml_trees_walk16(nodes16, (const int16_t *)in, i) : eml_trees_walk_from(t, i, mode);
+EML_TREES_HOT int32_t eml_trees_leaf_from(const EmlTrees *t, const void *in, int32_t i, int mode) {
+    return (mode == 2) ? eml_trees_walk16(t->nodes16, (const int16_t *)in, i) : eml_trees_walk_from(t, i, mode);
 }
 
 // Fills t->reached[tree] with the leaf each tree reaches.
 // mode as in eml_trees_lane_step.
 EML_TREES_HOT void eml_trees_reach(const EmlTrees *t, int mode) {
     const void *in = t->input;
-    const EmlTreesNode16 *nodes16 = t->nodes16;
     const int32_t *roots = t->roots;
     const int32_t n_trees = t->n_trees;
     int32_t *reached = t->reached;
@@ -728,12 +726,12 @@ EML_TREES_HOT void eml_trees_reach(const EmlTrees *t, int mode) {
         }
     }
     for (int32_t k = 0; k < active; k++) {
-        reached[tree[k]] = eml_trees_leaf_from(t, nodes16, in, idx[k], mode);
+        reached[tree[k]] = eml_trees_leaf_from(t, in, idx[k], mode);
     }
 #endif
     (void)in;
     for (; next < n_trees; next++) {
-        reached[next] = eml_trees_leaf_from(t, nodes16, in, roots[next], mode);
+        reached[next] = eml_trees_leaf_from(t, in, roots[next], mode);
     }
 }
 
@@ -761,6 +759,8 @@ static inline void eml_trees_reach_all(const EmlTrees *t) {
 #if EML_TREES_LANES == 4
         eml_trees_reach(t, 2);
 #else
+        // its own loop: through eml_trees_reach, 60 more instructions for
+        // digits RF-10 int16 on the M3 (Thumb-1 registers)
         const int16_t *x = (const int16_t *)t->input;
         for (int32_t tree = 0; tree < t->n_trees; tree++) {
             t->reached[tree] = eml_trees_walk16(t->nodes16, x, t->roots[tree]);
